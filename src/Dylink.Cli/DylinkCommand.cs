@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Dylink.Format;
+
+namespace Dylink.Cli;
+
+/// <summary>The root command and the conventions every subcommand shares (exit codes, error lines).</summary>
+public static class DylinkCommand
+{
+    /// <summary>Exit code for success.</summary>
+    public const int Ok = 0;
+
+    /// <summary>Exit code for a usage error (System.CommandLine's parse-error code).</summary>
+    public const int UsageError = 1;
+
+    /// <summary>Exit code for input that cannot be read or is malformed.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>The exit-status block every subcommand's help ends with.</summary>
+    internal const string ExitStatusHelp = "\n\n" + """
+        Exit status:
+          0  success
+          1  usage error (unknown option, missing argument)
+          2  the input cannot be read or is not a well-formed module (one line on stderr says why)
+        """;
+
+    /// <summary>Parses <paramref name="args"/>, runs the command, and returns its exit code.</summary>
+    /// <param name="args">The command-line arguments, without the program name.</param>
+    /// <param name="output">Where normal output goes.</param>
+    /// <param name="error">Where diagnostics go.</param>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("Dylink: a dynamic linker and loader for WebAssembly modules that use the dylink.0 ABI.")
+        {
+            ReadelfCommand.Create(),
+            NmCommand.Create(),
+        };
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return root.Parse(args).Invoke(config);
+        }
+        catch (CliInputException e)
+        {
+            error.WriteLine($"dylink: {e.Message}");
+            return BadInput;
+        }
+        catch (DylinkException e)
+        {
+            error.WriteLine($"dylink: {e.Message}");
+            return BadInput;
+        }
+    }
+
+    /// <summary>Reads and parses the module at <paramref name="path"/>; I/O failures become <see cref="CliInputException"/>.</summary>
+    internal static WasmModule LoadModule(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliInputException($"{path}: cannot read: {Describe(e)}", e);
+        }
+
+        return WasmModule.Parse(bytes, path);
+    }
+
+    private static string Describe(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => "no such file",
+        UnauthorizedAccessException => "permission denied",
+        _ => e.Message,
+    };
+}
+
+/// <summary>Input the command cannot use (a missing file, say): reported as one line, exit code 2.</summary>
+internal sealed class CliInputException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,8 @@
+namespace Dylink.Cli;
+
+/// <summary>The <c>dylink</c> executable.</summary>
+public static class Program
+{
+    /// <summary>Runs the command line and returns the process exit code.</summary>
+    public static int Main(string[] args) => DylinkCommand.Run(args, Console.Out, Console.Error);
+}

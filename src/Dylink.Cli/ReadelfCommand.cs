@@ -1,0 +1,136 @@
+using System.CommandLine;
+using System.Globalization;
+using Dylink.Format;
+
+namespace Dylink.Cli;
+
+/// <summary><c>dylink readelf FILE</c>: a module's sections and dynamic-linking metadata.</summary>
+internal static class ReadelfCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<string>("FILE") { Description = "The module to describe (.wasm or .so)." };
+        var command = new Command("readelf", """
+            Print a module's sections and its dynamic-linking metadata (dylink.0 or legacy dylink): memory and table
+            size and alignment, needed libraries, runtime paths, export and import flags.
+
+            Examples:
+              dylink readelf libfoo.so
+              dylink readelf main.wasm > main.txt
+            """ + DylinkCommand.ExitStatusHelp)
+        {
+            file,
+        };
+        command.SetAction(parse =>
+        {
+            var module = DylinkCommand.LoadModule(parse.GetRequiredValue(file));
+            Render(module, parse.InvocationConfiguration.Output);
+            return DylinkCommand.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Writes the report for <paramref name="module"/>.</summary>
+    public static void Render(WasmModule module, TextWriter w)
+    {
+        w.WriteLine($"File: {module.Name}");
+        w.WriteLine($"Size: {module.Bytes.Length} bytes");
+        w.WriteLine();
+        RenderSections(module, w);
+        w.WriteLine();
+        RenderDylink(module, w);
+        w.WriteLine();
+        RenderSummary(module, w);
+    }
+
+    private static void RenderSections(WasmModule module, TextWriter w)
+    {
+        w.WriteLine("Sections:");
+        w.WriteLine("  [Nr] Kind       Name                 Offset        Size  Entries");
+        for (var i = 0; i < module.Sections.Length; i++)
+        {
+            var s = module.Sections[i];
+            var kind = WasmNames.Of(s.Id);
+            var entries = Entries(module, s.Id)?.ToString(CultureInfo.InvariantCulture) ?? "";
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  [{i,2}] {kind,-10} {s.Name ?? "",-20} {Text.Hex(s.PayloadOffset)} {s.PayloadSize,7}  {entries}").TrimEnd());
+        }
+    }
+
+    private static int? Entries(WasmModule m, SectionId id) => id switch
+    {
+        SectionId.Type => m.Types.Length,
+        SectionId.Import => m.Imports.Length,
+        SectionId.Function => m.FunctionTypeIndices.Length,
+        SectionId.Table => m.Tables.Length,
+        SectionId.Memory => m.Memories.Length,
+        SectionId.Tag => m.Tags.Length,
+        SectionId.Global => m.Globals.Length,
+        SectionId.Export => m.Exports.Length,
+        SectionId.Element => m.Elements.Length,
+        SectionId.Code => m.Code.Length,
+        SectionId.Data => m.Data.Length,
+        SectionId.DataCount => (int?)m.DataCount,
+        _ => null,
+    };
+
+    private static void RenderDylink(WasmModule module, TextWriter w)
+    {
+        if (module.Dylink is not { } d)
+        {
+            w.WriteLine("No dynamic-linking section (dylink.0): not a shared library or PIE.");
+            return;
+        }
+
+        var name = d.IsLegacy ? DylinkInfo.LegacySectionName : DylinkInfo.SectionName;
+        w.WriteLine($"Dynamic section ({name} at offset {Text.Hex(d.Offset)}):");
+        if (!d.IsFirstSection)
+        {
+            w.WriteLine($"  warning: {name} is not the first section; the ABI requires it first and emscripten refuses such modules");
+        }
+
+        var mem = d.MemInfo;
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  Memory size     {mem.MemorySize} bytes, alignment 2^{mem.MemoryAlignment} ({1UL << (int)mem.MemoryAlignment})"));
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  Table size      {mem.TableSize} slots, alignment 2^{mem.TableAlignment} ({1UL << (int)mem.TableAlignment})"));
+        WriteList(w, "Needed", d.Needed);
+        WriteList(w, "Runtime path", d.RuntimePath);
+        WriteList(w, "Export info", d.ExportInfo.Select(e => $"{e.Name}: {Text.Flags(e.Flags)}"));
+        WriteList(w, "Import info", d.ImportInfo.Select(i => $"{i.Module}.{i.Field}: {Text.Flags(i.Flags)}"));
+        WriteList(w, "Unknown", d.Unknown.Select(u => string.Create(CultureInfo.InvariantCulture,
+            $"subsection type {u.Type}, {u.Size} bytes at {Text.Hex(u.Offset)}")));
+    }
+
+    private static void WriteList(TextWriter w, string label, IEnumerable<string> items)
+    {
+        var first = true;
+        foreach (var item in items)
+        {
+            w.WriteLine($"  {(first ? label : ""),-15} {item}");
+            first = false;
+        }
+
+        if (first)
+        {
+            w.WriteLine($"  {label,-15} (none)");
+        }
+    }
+
+    private static void RenderSummary(WasmModule module, TextWriter w)
+    {
+        w.WriteLine($"Imports: {module.Imports.Length}{CountByKind(module.Imports.Select(i => i.Kind))}");
+        w.WriteLine($"Exports: {module.Exports.Length}{CountByKind(module.Exports.Select(e => e.Kind))}");
+        if (module.StartFunction is { } start)
+        {
+            var startName = module.FunctionName(start);
+            w.WriteLine($"Start function: {start}{(startName is null ? "" : $" <{startName}>")}");
+        }
+    }
+
+    private static string CountByKind(IEnumerable<ExternalKind> kinds)
+    {
+        var groups = kinds.GroupBy(k => k).OrderBy(g => g.Key).Select(g => $"{WasmNames.Of(g.Key)} {g.Count()}").ToList();
+        return groups.Count == 0 ? "" : $" ({string.Join(", ", groups)})";
+    }
+}
