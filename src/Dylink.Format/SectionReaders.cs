@@ -125,10 +125,12 @@ public static class SectionReaders
     /// <summary>Reads one function body's bounds and skips it.</summary>
     public static FunctionBody ReadFunctionBody(ref WasmReader reader)
     {
+        var offset = reader.Offset;
         var body = reader.ReadSizedReader();
         if (body.IsAtEnd)
         {
-            body.Fail("empty function body");
+            // Even an empty function has its local-declaration count and its end opcode.
+            reader.Throw(offset, "empty function body");
         }
 
         return new FunctionBody(body.Offset, body.Remaining);

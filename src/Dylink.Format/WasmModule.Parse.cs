@@ -110,7 +110,8 @@ public sealed partial record WasmModule
                     _exports = ReadExports(ref reader);
                     break;
                 case SectionId.Start:
-                    _start = (reader.ReadVarUInt32(), reader.Offset);
+                    var startOffset = reader.Offset;
+                    _start = (reader.ReadVarUInt32(), startOffset);
                     break;
                 case SectionId.Element:
                     _elements = ReadVector(ref reader, 1, SectionReaders.ReadElementSegment);
