@@ -37,7 +37,21 @@ public static class DylinkCommand
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {
-            return root.Parse(args).Invoke(config);
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                // One line per problem and a pointer to the help, rather than the whole help text on stdout.
+                foreach (var problem in parse.Errors)
+                {
+                    error.WriteLine($"dylink: {problem.Message}");
+                }
+
+                var path = parse.CommandResult.Command == root ? "dylink" : $"dylink {parse.CommandResult.Command.Name}";
+                error.WriteLine($"Try '{path} --help' for more information.");
+                return UsageError;
+            }
+
+            return parse.Invoke(config);
         }
         catch (CliInputException e)
         {
