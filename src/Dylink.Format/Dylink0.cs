@@ -162,27 +162,35 @@ public sealed record DylinkInfo(
                 reader.Throw(typeOffset, $"dylink.0: duplicate {name} subsection");
             }
 
-            switch ((Dylink0SubsectionType)type)
+            try
             {
-                case Dylink0SubsectionType.MemInfo:
-                    memInfo = ReadMemInfo(ref sub);
-                    break;
-                case Dylink0SubsectionType.Needed:
-                    needed = ReadStrings(ref sub);
-                    break;
-                case Dylink0SubsectionType.ExportInfo:
-                    exportInfo = ReadExportInfo(ref sub);
-                    break;
-                case Dylink0SubsectionType.ImportInfo:
-                    importInfo = ReadImportInfo(ref sub);
-                    break;
-                case Dylink0SubsectionType.RuntimePath:
-                    runtimePath = ReadStrings(ref sub);
-                    break;
-                default:
-                    unknown.Add(new UnknownSubsection(type, sub.Offset, sub.Remaining));
-                    sub.ReadBytes(sub.Remaining);
-                    break;
+                switch ((Dylink0SubsectionType)type)
+                {
+                    case Dylink0SubsectionType.MemInfo:
+                        memInfo = ReadMemInfo(ref sub);
+                        break;
+                    case Dylink0SubsectionType.Needed:
+                        needed = ReadStrings(ref sub);
+                        break;
+                    case Dylink0SubsectionType.ExportInfo:
+                        exportInfo = ReadExportInfo(ref sub);
+                        break;
+                    case Dylink0SubsectionType.ImportInfo:
+                        importInfo = ReadImportInfo(ref sub);
+                        break;
+                    case Dylink0SubsectionType.RuntimePath:
+                        runtimePath = ReadStrings(ref sub);
+                        break;
+                    default:
+                        unknown.Add(new UnknownSubsection(type, sub.Offset, sub.Remaining));
+                        sub.ReadBytes(sub.Remaining);
+                        break;
+                }
+            }
+            catch (WasmFormatException e) when (!e.Reason.StartsWith("dylink.0", StringComparison.Ordinal))
+            {
+                // A bare "unexpected end of data" says little; name the subsection it happened in.
+                throw new WasmFormatException(e.ModuleName, e.Offset, $"dylink.0 subsection {name}: {e.Reason}");
             }
 
             sub.ExpectEnd($"dylink.0 subsection {name}");

@@ -199,7 +199,7 @@ public partial class FixtureTests
     {
         // 0x19: NEEDED (02), size 0x0c at 0x1a, count 3 at 0x1b, "libbase.so" (len 0x0a) at 0x1c..0x26; the second
         // name's length would be at 0x27 = end of file. wabt: "0000027: unable to read u32 leb128: string length".
-        { "handmade-bad-needed-count.so", "handmade-bad-needed-count.so: unexpected end of data: needed 1 byte, 0 left (at offset 0x27)" },
+        { "handmade-bad-needed-count.so", "handmade-bad-needed-count.so: dylink.0 subsection NEEDED: unexpected end of data: needed 1 byte, 0 left (at offset 0x27)" },
         // Custom section payload 0x0a..0x18; MEM_INFO (01) at 0x13, its size 0x20 at 0x14, 4 bytes (0x15..0x18) left.
         { "handmade-bad-subsection-overrun.so", "handmade-bad-subsection-overrun.so: dylink.0 subsection MEM_INFO: size 32 overruns the section (4 bytes left) (at offset 0x14)" },
         // Section size 0x40 at 0x9, but the file ends at 0x15: 11 bytes (0x0a..0x14) left.
