@@ -1,0 +1,58 @@
+namespace Dylink.Linking;
+
+/// <summary>How one import of a module is satisfied. One subtype per way; the runtime switches over them.</summary>
+/// <param name="Import">The import being bound.</param>
+public abstract record ImportBinding(Format.Import Import);
+
+/// <summary><c>env.memory</c>: the program's one linear memory.</summary>
+public sealed record MemoryBinding(Format.Import Import) : ImportBinding(Import);
+
+/// <summary><c>env.__indirect_function_table</c>: the program's one function table.</summary>
+public sealed record TableBinding(Format.Import Import) : ImportBinding(Import);
+
+/// <summary><c>env.__stack_pointer</c>: the shared stack pointer.</summary>
+public sealed record StackPointerBinding(Format.Import Import) : ImportBinding(Import);
+
+/// <summary><c>env.__memory_base</c>: the start of the importing module's own memory region.</summary>
+public sealed record MemoryBaseBinding(Format.Import Import) : ImportBinding(Import);
+
+/// <summary><c>env.__table_base</c>: the start of the importing module's own table region.</summary>
+public sealed record TableBaseBinding(Format.Import Import) : ImportBinding(Import);
+
+/// <summary>A function import bound to another module's export.</summary>
+/// <param name="Import">The import.</param>
+/// <param name="Provider">Index of the defining module.</param>
+/// <param name="ExportName">The provider's export.</param>
+/// <param name="Slot">When the provider is instantiated after the importer (a cycle, or a weak definition bound to
+/// itself): the slot a forwarding thunk calls through; otherwise null and the export is passed directly.</param>
+public sealed record FunctionBinding(Format.Import Import, int Provider, string ExportName, int? Slot) : ImportBinding(Import);
+
+/// <summary>A global import bound to another module's exported (mutable) global.</summary>
+/// <param name="Import">The import.</param>
+/// <param name="Provider">Index of the defining module.</param>
+/// <param name="ExportName">The provider's export.</param>
+public sealed record GlobalBinding(Format.Import Import, int Provider, string ExportName) : ImportBinding(Import);
+
+/// <summary>A <c>GOT.mem</c> import (or an immutable global import) holding a data symbol's address.</summary>
+/// <param name="Import">The import.</param>
+/// <param name="Provider">Index of the defining module.</param>
+/// <param name="ExportName">The provider's export.</param>
+/// <param name="Offset">The export's value: relative to the provider's <c>__memory_base</c> (or <c>__tls_base</c>), or absolute for a fixed main.</param>
+/// <param name="IsTls">True for a thread-local symbol (relative to the provider's <c>__tls_base</c>).</param>
+public sealed record DataAddressBinding(Format.Import Import, int Provider, string ExportName, long Offset, bool IsTls) : ImportBinding(Import);
+
+/// <summary>A <c>GOT.func</c> import: the table index of a function.</summary>
+/// <param name="Import">The import.</param>
+/// <param name="Slot">Index into <see cref="LinkPlan.Slots"/>.</param>
+public sealed record FunctionAddressBinding(Format.Import Import, int Slot) : ImportBinding(Import);
+
+/// <summary>An address the loader itself defines because no module does (<c>__heap_base</c>, <c>__stack_low</c>, …).</summary>
+/// <param name="Import">The import.</param>
+/// <param name="Value">The address.</param>
+public sealed record LayoutBinding(Format.Import Import, uint Value) : ImportBinding(Import);
+
+/// <summary>A weak undefined symbol nobody defines: 0 for addresses, a function that traps when called.</summary>
+public sealed record WeakUndefinedBinding(Format.Import Import) : ImportBinding(Import);
+
+/// <summary>An import from a module the host provides (<c>wasi_snapshot_preview1</c>, host functions).</summary>
+public sealed record HostBinding(Format.Import Import) : ImportBinding(Import);

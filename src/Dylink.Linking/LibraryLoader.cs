@@ -1,0 +1,135 @@
+using Dylink.Format;
+
+namespace Dylink.Linking;
+
+/// <summary>A module read and parsed for linking, before layout and binding.</summary>
+/// <param name="Name">The name it was asked for by (NEEDED entry, <c>-l</c> argument, or file name).</param>
+/// <param name="Path">Where it was found; null for a module given as bytes.</param>
+/// <param name="Module">The parsed module.</param>
+/// <param name="NeededBy">The module whose NEEDED list first named it.</param>
+internal sealed record LoadedModule(string Name, string? Path, WasmModule Module, string? NeededBy)
+{
+    public List<int> Needed { get; } = [];
+}
+
+/// <summary>
+/// Finds and reads every module of a program: preloads, the main, then NEEDED entries breadth-first, each library once
+/// (by resolved path and by name), cycles allowed. Collects every error instead of stopping at the first.
+/// </summary>
+internal sealed class LibraryLoader(LinkOptions options, List<string> errors)
+{
+    private readonly Dictionary<string, int> _byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _byPath = new(StringComparer.Ordinal);
+
+    public List<LoadedModule> Modules { get; } = [];
+
+    /// <summary>Loads the whole program breadth-first. Returns the main's index, or -1 without a wasm main.</summary>
+    public int LoadProgram(LoadedModule? main)
+    {
+        foreach (var preload in options.Preload)
+        {
+            Load(preload, null);
+        }
+
+        var mainIndex = main is null ? -1 : Add(main);
+        if (main is null)
+        {
+            // Without a wasm main, -l libraries are the program's top level.
+            foreach (var library in options.Libraries)
+            {
+                Load(library, null);
+            }
+        }
+
+        // Modules doubles as the breadth-first queue: every newly loaded module is appended and visited in turn.
+        for (var i = 0; i < Modules.Count; i++)
+        {
+            var needed = Modules[i].Module.Dylink?.Needed ?? [];
+            foreach (var name in i == mainIndex ? needed.Concat(options.Libraries) : needed)
+            {
+                if (Load(name, i) is { } dependency && !Modules[i].Needed.Contains(dependency))
+                {
+                    Modules[i].Needed.Add(dependency);
+                }
+            }
+        }
+
+        return mainIndex;
+    }
+
+    private int Add(LoadedModule module)
+    {
+        Modules.Add(module);
+        var index = Modules.Count - 1;
+        _byName.TryAdd(module.Name, index);
+        if (module.Path is not null)
+        {
+            _byPath.TryAdd(Path.GetFullPath(module.Path), index);
+        }
+
+        return index;
+    }
+
+    private int? Load(string name, int? neededBy)
+    {
+        if (_byName.TryGetValue(name, out var known))
+        {
+            return known;
+        }
+
+        var parent = neededBy is { } p ? Modules[p] : null;
+        if (Find(name, parent) is not { } path)
+        {
+            errors.Add(NotFound(name, parent));
+            return null;
+        }
+
+        var full = Path.GetFullPath(path);
+        if (_byPath.TryGetValue(full, out known))
+        {
+            _byName.TryAdd(name, known);
+            return known;
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = options.Source.Read(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            errors.Add($"{name}: cannot read {path}{NeededBySuffix(parent)}: {e.Message}");
+            return null;
+        }
+
+        try
+        {
+            return Add(new LoadedModule(name, path, WasmModule.Parse(bytes, path), parent?.Name));
+        }
+        catch (WasmFormatException e)
+        {
+            errors.Add(e.Message + NeededBySuffix(parent));
+            return null;
+        }
+    }
+
+    /// <summary>The search order: a name with a slash is a path; otherwise -L dirs, the library path, the needing
+    /// module's RUNTIME_PATH (with <c>$ORIGIN</c>), then the needing module's own directory.</summary>
+    private string? Find(string name, LoadedModule? parent) =>
+        name.Contains('/', StringComparison.Ordinal)
+            ? (options.Source.Exists(name) ? name : null)
+            : SearchDirectories(parent).Select(dir => Path.Combine(dir, name)).FirstOrDefault(options.Source.Exists);
+
+    private IEnumerable<string> SearchDirectories(LoadedModule? parent)
+    {
+        var origin = parent?.Path is { } p ? Path.GetDirectoryName(Path.GetFullPath(p)) ?? "." : ".";
+        var runPath = (parent?.Module.Dylink?.RuntimePath ?? []).Select(entry =>
+            entry.Replace("${ORIGIN}", origin, StringComparison.Ordinal).Replace("$ORIGIN", origin, StringComparison.Ordinal));
+        return options.SearchPaths.Concat(options.LibraryPath).Concat(runPath).Append(origin).Distinct(StringComparer.Ordinal);
+    }
+
+    private string NotFound(string name, LoadedModule? parent) =>
+        $"{name}: library not found{NeededBySuffix(parent)}; searched: {string.Join(", ", name.Contains('/', StringComparison.Ordinal) ? [name] : SearchDirectories(parent))}";
+
+    private static string NeededBySuffix(LoadedModule? parent) => parent is null ? "" : $" (needed by {parent.Name})";
+}

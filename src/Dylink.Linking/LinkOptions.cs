@@ -1,0 +1,40 @@
+using Dylink.Format;
+
+namespace Dylink.Linking;
+
+/// <summary>A function the host (C#) defines for wasm modules to import from <c>env</c>.</summary>
+/// <param name="Name">The symbol name.</param>
+/// <param name="Signature">Its wasm signature; imports with another signature are link errors.</param>
+public sealed record HostSymbol(string Name, FuncType Signature);
+
+/// <summary>What to link and where to look.</summary>
+public sealed record LinkOptions
+{
+    /// <summary>Directories searched first for libraries named without a slash (<c>-L</c>), in order.</summary>
+    public IReadOnlyList<string> SearchPaths { get; init; } = [];
+
+    /// <summary>Directories searched next (<c>DYLINK_LIBRARY_PATH</c>), in order.</summary>
+    public IReadOnlyList<string> LibraryPath { get; init; } = [];
+
+    /// <summary>Libraries loaded before everything else and first in lookup order (<c>--preload</c>).</summary>
+    public IReadOnlyList<string> Preload { get; init; } = [];
+
+    /// <summary>Libraries loaded as if the main's NEEDED list ended with them (<c>-l</c>): a name or a path.</summary>
+    public IReadOnlyList<string> Libraries { get; init; } = [];
+
+    /// <summary>Functions the host defines; they take the main module's place in lookup order.</summary>
+    public IReadOnlyList<HostSymbol> HostSymbols { get; init; } = [];
+
+    /// <summary>Import modules the host provides whole (e.g. <c>wasi_snapshot_preview1</c>); not resolved by symbol.</summary>
+    public IReadOnlyList<string> HostModules { get; init; } = ["wasi_snapshot_preview1", "wasi_unstable"];
+
+    /// <summary>Stack size when the loader creates the stack (PIE or host main).</summary>
+    public uint StackSize { get; init; } = 1024 * 1024;
+
+    /// <summary>Lowest address the loader places anything at when it creates the memory; below it stays unused so that
+    /// small null-pointer offsets never hit live data.</summary>
+    public uint GlobalBase { get; init; } = 1024;
+
+    /// <summary>Where modules are read from.</summary>
+    public IModuleSource Source { get; init; } = FileModuleSource.Instance;
+}

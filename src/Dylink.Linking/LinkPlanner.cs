@@ -1,0 +1,84 @@
+using Dylink.Format;
+
+namespace Dylink.Linking;
+
+/// <summary>
+/// Computes a <see cref="LinkPlan"/>: reads the program's modules, lays out memory and table, resolves every import,
+/// and orders instantiation and constructors. Pure: no engine, no execution; every error is collected and reported
+/// together in one <see cref="LinkException"/>.
+/// </summary>
+public static class LinkPlanner
+{
+    /// <summary>Plans the program whose main module is the file at <paramref name="mainPath"/>.</summary>
+    /// <exception cref="LinkException">Libraries are missing, symbols undefined, or imports mismatched.</exception>
+    /// <exception cref="WasmFormatException">The main module is malformed.</exception>
+    public static LinkPlan Plan(string mainPath, LinkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(mainPath);
+        ArgumentNullException.ThrowIfNull(options);
+        byte[] bytes;
+        try
+        {
+            bytes = options.Source.Read(mainPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LinkException(mainPath, [$"{mainPath}: cannot read: {(e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message)}"], e);
+        }
+
+        return Plan(new LoadedModule(Path.GetFileName(mainPath), mainPath, WasmModule.Parse(bytes, mainPath), null), options);
+    }
+
+    /// <summary>Plans a program with no wasm main: the host supplies memory, table and <see cref="LinkOptions.HostSymbols"/>,
+    /// and <see cref="LinkOptions.Libraries"/> are loaded.</summary>
+    /// <exception cref="LinkException">Libraries are missing, symbols undefined, or imports mismatched.</exception>
+    public static LinkPlan PlanHosted(LinkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Plan((LoadedModule?)null, options);
+    }
+
+    private static LinkPlan Plan(LoadedModule? main, LinkOptions options)
+    {
+        var errors = new List<string>();
+        var loader = new LibraryLoader(options, errors);
+        var mainIndex = loader.LoadProgram(main);
+        var rootName = main?.Name ?? "program";
+        ThrowIfAny(rootName, errors);
+
+        var modules = loader.Modules;
+        var kind = main is null ? MainKind.Host : IsRelocatableMain(main.Module) ? MainKind.Relocatable : MainKind.Fixed;
+        foreach (var (m, i) in modules.Select((m, i) => (m, i)))
+        {
+            if (i != mainIndex && m.Module.Dylink is null)
+            {
+                errors.Add($"{m.Name}: not a shared library: it has no dylink.0 section");
+            }
+        }
+
+        ThrowIfAny(rootName, errors);
+        var context = new PlanContext(modules, mainIndex, kind, options, errors);
+        var plan = context.Build();
+        ThrowIfAny(rootName, errors);
+        return plan;
+    }
+
+    /// <summary>
+    /// A main is relocatable (PIE) when it takes its data address from the loader (<c>env.__memory_base</c>). A
+    /// non-PIE main may still carry a dylink.0 section (wasm-ld adds one when it is linked against a library), so the
+    /// section's presence decides nothing.
+    /// </summary>
+    public static bool IsRelocatableMain(WasmModule main)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        return main.Imports.Any(i => i.Module == ModuleSymbols.Env && i.Name == WellKnownSymbols.MemoryBase && i.Kind == ExternalKind.Global);
+    }
+
+    private static void ThrowIfAny(string rootName, List<string> errors)
+    {
+        if (errors.Count > 0)
+        {
+            throw new LinkException(rootName, errors.Distinct().ToList());
+        }
+    }
+}

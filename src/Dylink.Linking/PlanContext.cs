@@ -1,0 +1,442 @@
+using System.Collections.Immutable;
+using Dylink.Format;
+
+namespace Dylink.Linking;
+
+/// <summary>The state of one planning run: layout first, then bindings, which allocate function slots as they go.</summary>
+internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, MainKind kind, LinkOptions options, List<string> errors)
+{
+    private readonly SymbolTable _symbols = new();
+    private readonly Dictionary<string, HostSymbol> _host = options.HostSymbols.ToDictionary(h => h.Name, StringComparer.Ordinal);
+    private readonly List<FunctionSlot> _slots = [];
+    private readonly Dictionary<(int, string), int> _slotIndex = [];
+    private int[] _instantiationPosition = [];
+    private uint _blockSlots;
+
+    public LinkPlan Build()
+    {
+        var moduleSymbols = modules.Select(m => ModuleSymbols.Of(m.Module)).ToArray();
+        for (var i = 0; i < modules.Count; i++)
+        {
+            _symbols.AddModule(i, modules[i].Name, moduleSymbols[i], index => modules[index].Name);
+        }
+
+        var constructorOrder = ConstructorOrder();
+        var instantiationOrder = kind == MainKind.Fixed
+            ? [mainIndex, .. constructorOrder.Where(i => i != mainIndex)]
+            : constructorOrder;
+        _instantiationPosition = new int[modules.Count];
+        for (var position = 0; position < instantiationOrder.Length; position++)
+        {
+            _instantiationPosition[instantiationOrder[position]] = position;
+        }
+
+        var (memoryOffsets, blockSize, blockAlignment) = LayoutMemory();
+        var (tableOffsets, regionSlots) = LayoutTable();
+        var memory = MemoryPlan(blockSize, blockAlignment);
+        CheckMainExports(blockSize, regionSlots);
+
+        var planned = ImmutableArray.CreateBuilder<PlannedModule>(modules.Count);
+        for (var i = 0; i < modules.Count; i++)
+        {
+            var m = modules[i];
+            var bindings = m.Module.Imports.Select(import => Bind(i, import, memory)).ToImmutableArray();
+            planned.Add(new PlannedModule(i, m.Name, m.Path, m.Module, i == mainIndex, IsRelocatable(i),
+                [.. m.Needed], m.NeededBy, memoryOffsets[i], tableOffsets[i], bindings));
+        }
+
+        return new LinkPlan(kind, planned.MoveToImmutable(), memory, regionSlots + _blockSlots, regionSlots,
+            [.. _slots], instantiationOrder, constructorOrder, [.. _symbols.Interpositions]);
+    }
+
+    private bool IsRelocatable(int index) => index != mainIndex || kind == MainKind.Relocatable;
+
+    private string NameOf(int index) => modules[index].Name;
+
+    /// <summary>Dependencies before dependents (depth-first post-order over NEEDED, cycles cut), the main last.</summary>
+    private ImmutableArray<int> ConstructorOrder()
+    {
+        var order = new List<int>();
+        var visited = new bool[modules.Count];
+        void Visit(int i)
+        {
+            if (visited[i])
+            {
+                return;
+            }
+
+            visited[i] = true;
+            foreach (var dependency in modules[i].Needed)
+            {
+                Visit(dependency);
+            }
+
+            if (i != mainIndex)
+            {
+                order.Add(i);
+            }
+        }
+
+        for (var i = 0; i < modules.Count; i++)
+        {
+            Visit(i);
+        }
+
+        if (mainIndex >= 0)
+        {
+            order.Add(mainIndex);
+        }
+
+        return [.. order];
+    }
+
+    private (uint[] Offsets, uint Size, uint Alignment) LayoutMemory()
+    {
+        var offsets = new uint[modules.Count];
+        ulong offset = 0;
+        uint alignment = 1;
+        for (var i = 0; i < modules.Count; i++)
+        {
+            if (!IsRelocatable(i) || modules[i].Module.Dylink is not { } dylink)
+            {
+                continue;
+            }
+
+            var align = 1u << (int)dylink.MemInfo.MemoryAlignment;
+            alignment = Math.Max(alignment, align);
+            offset = AlignUp(offset, align);
+            offsets[i] = (uint)offset;
+            offset += dylink.MemInfo.MemorySize;
+            if (offset > uint.MaxValue)
+            {
+                errors.Add($"{NameOf(i)}: the libraries' memory regions exceed 4 GiB");
+                return (offsets, 0, alignment);
+            }
+        }
+
+        return (offsets, (uint)offset, alignment);
+    }
+
+    private (uint[] Offsets, uint Size) LayoutTable()
+    {
+        var offsets = new uint[modules.Count];
+        ulong offset = 0;
+        for (var i = 0; i < modules.Count; i++)
+        {
+            if (!IsRelocatable(i) || modules[i].Module.Dylink is not { } dylink)
+            {
+                continue;
+            }
+
+            offset = AlignUp(offset, 1u << (int)dylink.MemInfo.TableAlignment);
+            offsets[i] = (uint)offset;
+            offset += dylink.MemInfo.TableSize;
+        }
+
+        return (offsets, (uint)Math.Min(offset, uint.MaxValue));
+    }
+
+    private MemoryLayout MemoryPlan(uint blockSize, uint blockAlignment)
+    {
+        if (kind == MainKind.Fixed)
+        {
+            var main = modules[mainIndex].Module;
+            var createsMemory = main.Imports.Any(i => i.Kind == ExternalKind.Memory);
+            var allocator = WellKnownSymbols.Allocators.FirstOrDefault(a => main.Exports.Any(e => e.Name == a && e.Kind == ExternalKind.Function));
+            if (blockSize > 0 && allocator is null)
+            {
+                errors.Add($"{NameOf(mainIndex)}: the libraries need {blockSize} bytes of memory, but the main module exports no allocator " +
+                    $"({string.Join(", ", WellKnownSymbols.Allocators)}) to place them in its heap");
+            }
+
+            return new MemoryLayout(MemoryPlacement.MainAllocator, blockSize, blockAlignment, null, createsMemory,
+                createsMemory ? (uint)MinimumPages() : 0, null, 0, null, allocator);
+        }
+
+        var stackLow = AlignUp(options.GlobalBase, 16);
+        var stackPointer = stackLow + options.StackSize;
+        var blockBase = AlignUp(stackPointer, blockAlignment);
+        var heapBase = AlignUp(blockBase + blockSize, 16);
+        var pages = Math.Max((heapBase + 0xffff) / 0x10000, MinimumPages());
+        return new MemoryLayout(MemoryPlacement.Fixed, blockSize, blockAlignment, (uint)blockBase, true,
+            (uint)pages, (uint)stackPointer, options.StackSize, (uint)heapBase, null);
+    }
+
+    private ulong MinimumPages() => modules.SelectMany(m => m.Module.Imports)
+        .Where(i => i.Kind == ExternalKind.Memory).Select(i => i.Memory!.Value.Minimum).DefaultIfEmpty(0UL).Max();
+
+    /// <summary>A non-PIE main owns memory, table and stack; libraries can only use them if it exports them.</summary>
+    private void CheckMainExports(uint blockSize, uint regionSlots)
+    {
+        if (kind != MainKind.Fixed)
+        {
+            return;
+        }
+
+        var main = modules[mainIndex].Module;
+        var libraryImports = modules.Where((_, i) => i != mainIndex).SelectMany(m => m.Module.Imports).ToList();
+        bool LibrariesImport(string name) => libraryImports.Any(i => i.Module == ModuleSymbols.Env && i.Name == name);
+        bool Exports(ExternalKind k) => main.Exports.Any(e => e.Kind == k);
+        var ownsMemory = main.Memories.Length > 0;
+        if (ownsMemory && !Exports(ExternalKind.Memory) && LibrariesImport(WellKnownSymbols.Memory))
+        {
+            errors.Add($"{NameOf(mainIndex)}: the main module defines its memory without exporting it (link it with --export-memory)");
+        }
+
+        if (main.Tables.Length > 0 && !Exports(ExternalKind.Table) && (LibrariesImport(WellKnownSymbols.IndirectFunctionTable) || regionSlots > 0))
+        {
+            errors.Add($"{NameOf(mainIndex)}: the main module defines its function table without exporting it (link it with --export-table --growable-table)");
+        }
+
+        if (LibrariesImport(WellKnownSymbols.StackPointer)
+            && !main.Exports.Any(e => e.Name == WellKnownSymbols.StackPointer && e.Kind == ExternalKind.Global)
+            && !main.Imports.Any(i => i.Name == WellKnownSymbols.StackPointer))
+        {
+            errors.Add($"{NameOf(mainIndex)}: libraries import __stack_pointer but the main module does not export it (link it with --export=__stack_pointer)");
+        }
+
+        _ = blockSize;
+    }
+
+    private ImportBinding Bind(int importer, Import import, MemoryLayout memory)
+    {
+        var name = NameOf(importer);
+        switch (import.Module, import.Kind)
+        {
+            case (_, ExternalKind.Memory):
+                if (import.Module != ModuleSymbols.Env || import.Name != WellKnownSymbols.Memory)
+                {
+                    errors.Add($"{name}: imports a memory as {import.Module}.{import.Name}; only env.memory is provided");
+                }
+                else if (import.Memory!.Value.Shared)
+                {
+                    errors.Add($"{name}: imports a shared memory (it was built for threads); Wasmtime's .NET embedding cannot create shared memories");
+                }
+
+                return new MemoryBinding(import);
+            case (_, ExternalKind.Table):
+                if (import.Module != ModuleSymbols.Env || import.Name != WellKnownSymbols.IndirectFunctionTable)
+                {
+                    errors.Add($"{name}: imports a table as {import.Module}.{import.Name}; only env.__indirect_function_table is provided");
+                }
+
+                return new TableBinding(import);
+            case (ModuleSymbols.Env, ExternalKind.Global) when import.Name == WellKnownSymbols.StackPointer && !DefinedElsewhere(import.Name):
+                return new StackPointerBinding(import);
+            case (ModuleSymbols.Env, ExternalKind.Global) when import.Name == WellKnownSymbols.MemoryBase:
+                return new MemoryBaseBinding(import);
+            case (ModuleSymbols.Env, ExternalKind.Global) when import.Name == WellKnownSymbols.TableBase:
+                return new TableBaseBinding(import);
+            case (ModuleSymbols.Env, ExternalKind.Function):
+                return BindFunction(importer, import);
+            case (ModuleSymbols.GotFunc, ExternalKind.Global):
+                return BindFunctionAddress(importer, import);
+            case (ModuleSymbols.GotMem, ExternalKind.Global):
+            case (ModuleSymbols.Env, ExternalKind.Global):
+                return BindGlobal(importer, import, memory);
+            case var (module, _) when options.HostModules.Contains(module):
+                return new HostBinding(import);
+            default:
+                errors.Add($"{name}: cannot satisfy import {import.Module}.{import.Name} ({WasmNames.Of(import.Kind)}): unknown import module");
+                return new WeakUndefinedBinding(import);
+        }
+    }
+
+    private bool DefinedElsewhere(string symbol) => _symbols.TryLookup(symbol, out _);
+
+    private ImportBinding BindFunction(int importer, Import import)
+    {
+        var signature = modules[importer].Module.Types[(int)import.TypeIndex];
+        if (!Lookup(importer, import, SymbolKind.Function, out var definition))
+        {
+            if (_host.TryGetValue(import.Name, out var host))
+            {
+                CheckSignature(importer, import.Name, signature, host.Signature, "the host");
+                return new HostBinding(import);
+            }
+
+            return Undefined(importer, import, $"function {signature}");
+        }
+
+        CheckSignature(importer, import.Name, signature, definition.Symbol.Signature!, NameOf(definition.Provider));
+        var direct = _instantiationPosition[definition.Provider] < _instantiationPosition[importer];
+        return new FunctionBinding(import, definition.Provider, definition.Symbol.Name, direct ? null : SlotOf(definition));
+    }
+
+    private ImportBinding BindFunctionAddress(int importer, Import import) =>
+        Lookup(importer, import, SymbolKind.Function, out var definition)
+            ? new FunctionAddressBinding(import, SlotOf(definition))
+            : Undefined(importer, import, "function");
+
+    private ImportBinding BindGlobal(int importer, Import import, MemoryLayout memory)
+    {
+        var isGot = import.Module == ModuleSymbols.GotMem;
+        if (!_symbols.TryLookup(import.Name, out var definition))
+        {
+            if (LayoutValue(import.Name, memory) is { } value)
+            {
+                return new LayoutBinding(import, value);
+            }
+
+            return Undefined(importer, import, isGot ? "data" : $"global {WasmNames.Of(import.Global!.ValueType)}");
+        }
+
+        var symbol = definition.Symbol;
+        if (symbol.Kind is SymbolKind.Data or SymbolKind.Tls && (isGot || !import.Global!.Mutable))
+        {
+            return new DataAddressBinding(import, definition.Provider, symbol.Name,
+                DataOffset(definition.Provider, symbol.Name), symbol.Kind == SymbolKind.Tls);
+        }
+
+        if (!isGot && symbol.Kind == SymbolKind.Global && symbol.GlobalType == import.Global)
+        {
+            return new GlobalBinding(import, definition.Provider, symbol.Name);
+        }
+
+        var wanted = isGot ? "data" : $"global {WasmNames.Of(import.Global!.ValueType)}{(import.Global.Mutable ? " mut" : "")}";
+        var found = symbol.GlobalType is { } g && symbol.Kind == SymbolKind.Global
+            ? $"global {WasmNames.Of(g.ValueType)}{(g.Mutable ? " mut" : "")}"
+            : Describe.Symbol(symbol);
+        errors.Add($"{NameOf(importer)}: {import.Name}: imported as {wanted} but {NameOf(definition.Provider)} defines {found}");
+        return new WeakUndefinedBinding(import);
+    }
+
+    /// <summary>Looks a symbol up and checks its kind; records an error for a kind mismatch.</summary>
+    private bool Lookup(int importer, Import import, SymbolKind wanted, out Definition definition)
+    {
+        if (!_symbols.TryLookup(import.Name, out definition))
+        {
+            return false;
+        }
+
+        if (definition.Symbol.Kind != wanted)
+        {
+            errors.Add($"{NameOf(importer)}: {import.Name}: imported as {Describe.Kind(wanted)} but {NameOf(definition.Provider)} defines {Describe.Symbol(definition.Symbol)}");
+        }
+
+        return definition.Symbol.Kind == wanted;
+    }
+
+    private void CheckSignature(int importer, string symbol, FuncType imported, FuncType defined, string provider)
+    {
+        if (!imported.Equals(defined))
+        {
+            errors.Add($"{NameOf(importer)}: {symbol}: imported as function {imported} but {provider} defines function {defined}");
+        }
+    }
+
+    private WeakUndefinedBinding Undefined(int importer, Import import, string what)
+    {
+        var weak = modules[importer].Module.Dylink is { } d
+            && ((d.FlagsOfImport(import.Module, import.Name) | d.FlagsOfImport(ModuleSymbols.Env, import.Name)) & SymbolFlags.BindingWeak) != 0;
+        if (!weak)
+        {
+            errors.Add($"{NameOf(importer)}: undefined symbol: {import.Name} ({what})");
+        }
+
+        return new WeakUndefinedBinding(import);
+    }
+
+    private uint? LayoutValue(string symbol, MemoryLayout memory)
+    {
+        if (!memory.CreatesMemory || kind == MainKind.Fixed)
+        {
+            return null;
+        }
+
+        return symbol switch
+        {
+            WellKnownSymbols.HeapBase => memory.HeapBase,
+            WellKnownSymbols.HeapEnd => memory.InitialPages * 0x10000u,
+            WellKnownSymbols.StackLow => memory.StackPointer - memory.StackSize,
+            WellKnownSymbols.StackHigh => memory.StackPointer,
+            _ => null,
+        };
+    }
+
+    /// <summary>The value of a data export: a constant, or <c>__memory_base</c> plus a constant (extended-const).</summary>
+    private long DataOffset(int provider, string exportName)
+    {
+        var module = modules[provider].Module;
+        var export = module.Exports.First(e => e.Name == exportName && e.Kind == ExternalKind.Global);
+        if (export.Index < module.ImportedGlobalCount)
+        {
+            errors.Add($"{NameOf(provider)}: {exportName}: a re-exported imported global has no address the loader can compute");
+            return 0;
+        }
+
+        var init = module.Globals[(int)export.Index - module.ImportedGlobalCount].Init;
+        if (init.IntegerConstant is { } constant)
+        {
+            return constant;
+        }
+
+        if (init.Instructions is [{ Opcode: ConstOpcode.GlobalGet } get, { Opcode: ConstOpcode.I32Const or ConstOpcode.I64Const } k, { Opcode: ConstOpcode.I32Add or ConstOpcode.I64Add }]
+            && IsImport(module, (uint)get.Immediate, WellKnownSymbols.MemoryBase))
+        {
+            return k.Immediate;
+        }
+
+        errors.Add($"{NameOf(provider)}: {exportName}: the address is not a constant ({init})");
+        return 0;
+    }
+
+    private static bool IsImport(WasmModule module, uint globalIndex, string name) =>
+        module.Imports.Any(i => i.Kind == ExternalKind.Global && i.Index == globalIndex && i.Module == ModuleSymbols.Env && i.Name == name);
+
+    /// <summary>The one slot of a function: reused from the provider's own element segment when it has one there.</summary>
+    private int SlotOf(Definition definition)
+    {
+        var key = (definition.Provider, definition.Symbol.Name);
+        if (_slotIndex.TryGetValue(key, out var index))
+        {
+            return index;
+        }
+
+        var slot = ExistingSlot(definition) ?? new FunctionSlot(definition.Provider, definition.Symbol.Name, SlotLocation.Block, _blockSlots++);
+        _slots.Add(slot);
+        _slotIndex.Add(key, _slots.Count - 1);
+        return _slots.Count - 1;
+    }
+
+    private FunctionSlot? ExistingSlot(Definition definition)
+    {
+        var module = modules[definition.Provider].Module;
+        var functionIndex = (uint)definition.Symbol.Value!.Value;
+        foreach (var segment in module.Elements)
+        {
+            if (segment is not { Mode: SegmentMode.Active, TableIndex: 0, Offset: { } offset })
+            {
+                continue;
+            }
+
+            var position = segment.Elements.IndexOf(functionIndex);
+            if (position < 0)
+            {
+                continue;
+            }
+
+            if (offset.IntegerConstant is { } absolute && !IsRelocatable(definition.Provider))
+            {
+                return new FunctionSlot(definition.Provider, definition.Symbol.Name, SlotLocation.Absolute, (uint)(absolute + position));
+            }
+
+            if (TableBaseRelative(module, offset) is { } relative)
+            {
+                return new FunctionSlot(definition.Provider, definition.Symbol.Name, SlotLocation.ProviderTable, (uint)(relative + position));
+            }
+        }
+
+        return null;
+    }
+
+    private static long? TableBaseRelative(WasmModule module, ConstExpr offset) => offset.Instructions switch
+    {
+        [{ Opcode: ConstOpcode.GlobalGet } get] when IsImport(module, (uint)get.Immediate, WellKnownSymbols.TableBase) => 0,
+        [{ Opcode: ConstOpcode.GlobalGet } get, { Opcode: ConstOpcode.I32Const } k, { Opcode: ConstOpcode.I32Add }]
+            when IsImport(module, (uint)get.Immediate, WellKnownSymbols.TableBase) => k.Immediate,
+        _ => null,
+    };
+
+    private static ulong AlignUp(ulong value, ulong alignment) => (value + alignment - 1) / alignment * alignment;
+}

@@ -1,0 +1,53 @@
+namespace Dylink.Linking;
+
+/// <summary>
+/// Names the dynamic-linking ABI gives a meaning (tool-conventions <c>DynamicLinking.md</c>, wasm-ld's synthetic
+/// symbols). Kept in one place so that no other code compares against these strings.
+/// </summary>
+public static class WellKnownSymbols
+{
+    /// <summary><c>env.memory</c>: the shared linear memory.</summary>
+    public const string Memory = "memory";
+
+    /// <summary><c>env.__indirect_function_table</c>: the shared function table.</summary>
+    public const string IndirectFunctionTable = "__indirect_function_table";
+
+    /// <summary><c>env.__stack_pointer</c>: the shared, mutable stack pointer.</summary>
+    public const string StackPointer = "__stack_pointer";
+
+    /// <summary><c>env.__memory_base</c>: where the importing module's data region starts.</summary>
+    public const string MemoryBase = "__memory_base";
+
+    /// <summary><c>env.__table_base</c>: where the importing module's table region starts.</summary>
+    public const string TableBase = "__table_base";
+
+    /// <summary>Applies the module's data relocations; exported by LLVM ≥ 16, the start function in LLVM 14.</summary>
+    public const string ApplyDataRelocs = "__wasm_apply_data_relocs";
+
+    /// <summary>Applies relocations inside the module's TLS block.</summary>
+    public const string ApplyTlsRelocs = "__wasm_apply_tls_relocs";
+
+    /// <summary>Runs the module's constructors.</summary>
+    public const string CallCtors = "__wasm_call_ctors";
+
+    /// <summary>A reactor's initialiser (runs constructors); a module has this or <see cref="CallCtors"/>, not both.</summary>
+    public const string Initialize = "_initialize";
+
+    /// <summary>A WASI command's entry point.</summary>
+    public const string Start = "_start";
+
+    /// <summary>The first address after static data (start of the heap).</summary>
+    public const string HeapBase = "__heap_base";
+
+    /// <summary>The end of the heap.</summary>
+    public const string HeapEnd = "__heap_end";
+
+    /// <summary>The lowest address of the stack.</summary>
+    public const string StackLow = "__stack_low";
+
+    /// <summary>The highest address of the stack.</summary>
+    public const string StackHigh = "__stack_high";
+
+    /// <summary>Allocators a non-relocatable main may export, in order of preference, to place library data in its heap.</summary>
+    public static readonly IReadOnlyList<string> Allocators = ["aligned_alloc", "memalign", "malloc"];
+}
