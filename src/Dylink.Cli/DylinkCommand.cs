@@ -29,15 +29,19 @@ public static class DylinkCommand
     /// <param name="error">Where diagnostics go.</param>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
+        // Everything after run's MAIN.wasm belongs to the program, options included (as with `wasmtime run`).
+        var (ownArgs, guestArgs) = SplitRunArguments(args);
         var root = new RootCommand("Dylink: a dynamic linker and loader for WebAssembly modules that use the dylink.0 ABI.")
         {
+            RunCommand.Create(guestArgs),
+            LddCommand.Create(),
             ReadelfCommand.Create(),
             NmCommand.Create(),
         };
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {
-            var parse = root.Parse(args);
+            var parse = root.Parse(ownArgs);
             if (parse.Errors.Count > 0)
             {
                 // One line per problem and a pointer to the help, rather than the whole help text on stdout.
@@ -63,6 +67,33 @@ public static class DylinkCommand
             error.WriteLine($"dylink: {e.Message}");
             return BadInput;
         }
+    }
+
+    private static (string[] Own, string[] Guest) SplitRunArguments(string[] args)
+    {
+        if (args.Length == 0 || args[0] != "run")
+        {
+            return (args, []);
+        }
+
+        for (var i = 1; i < args.Length; i++)
+        {
+            if (args[i] == "--")
+            {
+                return ([.. args[..i], .. args[(i + 1)..Math.Min(i + 2, args.Length)]], args[Math.Min(i + 2, args.Length)..]);
+            }
+
+            if (RunCommand.ValueOptions.Contains(args[i]))
+            {
+                i++;
+            }
+            else if (!args[i].StartsWith('-'))
+            {
+                return (args[..(i + 1)], args[(i + 1)..]);
+            }
+        }
+
+        return (args, []);
     }
 
     /// <summary>Reads and parses the module at <paramref name="path"/>; I/O failures become <see cref="CliInputException"/>.</summary>

@@ -23,9 +23,10 @@ public sealed record TableBaseBinding(Format.Import Import) : ImportBinding(Impo
 /// <param name="Import">The import.</param>
 /// <param name="Provider">Index of the defining module.</param>
 /// <param name="ExportName">The provider's export.</param>
-/// <param name="Slot">When the provider is instantiated after the importer (a cycle, or a weak definition bound to
-/// itself): the slot a forwarding thunk calls through; otherwise null and the export is passed directly.</param>
-public sealed record FunctionBinding(Format.Import Import, int Provider, string ExportName, int? Slot) : ImportBinding(Import);
+/// <param name="Forwarder">When the provider is instantiated after the importer (a cycle, a non-PIE main calling its
+/// libraries, or a weak definition bound to itself): the index in <see cref="LinkPlan.Forwarders"/> of the wasm thunk
+/// the import is bound to; otherwise null and the export is passed directly.</param>
+public sealed record FunctionBinding(Format.Import Import, int Provider, string ExportName, int? Forwarder) : ImportBinding(Import);
 
 /// <summary>A global import bound to another module's exported (mutable) global.</summary>
 /// <param name="Import">The import.</param>

@@ -60,6 +60,12 @@ public enum SlotLocation
 /// <param name="Offset">The slot's offset or index, per <paramref name="Location"/>.</param>
 public sealed record FunctionSlot(int Provider, string ExportName, SlotLocation Location, uint Offset);
 
+/// <summary>A function reached through the loader's forwarding table, because an importer is instantiated before it.</summary>
+/// <param name="Provider">Index of the defining module.</param>
+/// <param name="ExportName">The provider's export.</param>
+/// <param name="Signature">Its signature (the thunk's).</param>
+public sealed record Forwarder(int Provider, string ExportName, FuncType Signature);
+
 /// <summary>A module of the program and where it goes.</summary>
 /// <param name="Index">Its index in <see cref="LinkPlan.Modules"/> (the lookup scope order).</param>
 /// <param name="Name">Its name: the NEEDED entry or file name.</param>
@@ -93,9 +99,12 @@ public sealed record PlannedModule(
 /// <param name="Memory">Memory layout.</param>
 /// <param name="TableBlockSize">Slots appended to the table for relocatable modules' regions and <see cref="Slots"/>.</param>
 /// <param name="SlotBlockOffset">Offset in the table block where the loader's function slots start.</param>
-/// <param name="Slots">Every function slot, indexed by <see cref="FunctionBinding.Slot"/> and <see cref="FunctionAddressBinding.Slot"/>.</param>
+/// <param name="Slots">Every function slot, indexed by <see cref="FunctionAddressBinding.Slot"/>.</param>
+/// <param name="Forwarders">Functions called through forwarding thunks, indexed by <see cref="FunctionBinding.Forwarder"/>.</param>
 /// <param name="InstantiationOrder">Module indices in the order they are instantiated.</param>
 /// <param name="ConstructorOrder">Module indices whose relocations and constructors the loader runs, dependencies first.</param>
+/// <param name="MainRunsOwnConstructors">True when the main is a command (<c>_start</c>), whose start code runs its
+/// constructors: the loader then runs only the libraries'.</param>
 /// <param name="Warnings">Non-fatal findings (e.g. a definition interposed by an earlier one).</param>
 public sealed record LinkPlan(
     MainKind Kind,
@@ -104,8 +113,10 @@ public sealed record LinkPlan(
     uint TableBlockSize,
     uint SlotBlockOffset,
     ImmutableArray<FunctionSlot> Slots,
+    ImmutableArray<Forwarder> Forwarders,
     ImmutableArray<int> InstantiationOrder,
     ImmutableArray<int> ConstructorOrder,
+    bool MainRunsOwnConstructors,
     ImmutableArray<string> Warnings)
 {
     /// <summary>The main module, if the program has a wasm main.</summary>

@@ -10,6 +10,8 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
     private readonly Dictionary<string, HostSymbol> _host = options.HostSymbols.ToDictionary(h => h.Name, StringComparer.Ordinal);
     private readonly List<FunctionSlot> _slots = [];
     private readonly Dictionary<(int, string), int> _slotIndex = [];
+    private readonly List<Forwarder> _forwarders = [];
+    private readonly Dictionary<(int, string), int> _forwarderIndex = [];
     private int[] _instantiationPosition = [];
     private uint _blockSlots;
 
@@ -46,7 +48,9 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
         }
 
         return new LinkPlan(kind, planned.MoveToImmutable(), memory, regionSlots + _blockSlots, regionSlots,
-            [.. _slots], instantiationOrder, constructorOrder, [.. _symbols.Interpositions]);
+            [.. _slots], [.. _forwarders], instantiationOrder, constructorOrder,
+            mainIndex >= 0 && modules[mainIndex].Module.Exports.Any(e => e.Name == WellKnownSymbols.Start && e.Kind == ExternalKind.Function),
+            [.. _symbols.Interpositions]);
     }
 
     private bool IsRelocatable(int index) => index != mainIndex || kind == MainKind.Relocatable;
@@ -260,7 +264,7 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
 
         CheckSignature(importer, import.Name, signature, definition.Symbol.Signature!, NameOf(definition.Provider));
         var direct = _instantiationPosition[definition.Provider] < _instantiationPosition[importer];
-        return new FunctionBinding(import, definition.Provider, definition.Symbol.Name, direct ? null : SlotOf(definition));
+        return new FunctionBinding(import, definition.Provider, definition.Symbol.Name, direct ? null : ForwarderOf(definition));
     }
 
     private ImportBinding BindFunctionAddress(int importer, Import import) =>
@@ -290,6 +294,12 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
 
         if (!isGot && symbol.Kind == SymbolKind.Global && symbol.GlobalType == import.Global)
         {
+            if (_instantiationPosition[definition.Provider] >= _instantiationPosition[importer])
+            {
+                // Unlike a function, a global cannot be forwarded: its provider must exist first.
+                errors.Add($"{NameOf(importer)}: {import.Name}: the global is defined by {NameOf(definition.Provider)}, which can only be instantiated later");
+            }
+
             return new GlobalBinding(import, definition.Provider, symbol.Name);
         }
 
@@ -397,6 +407,19 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
         _slots.Add(slot);
         _slotIndex.Add(key, _slots.Count - 1);
         return _slots.Count - 1;
+    }
+
+    private int ForwarderOf(Definition definition)
+    {
+        var key = (definition.Provider, definition.Symbol.Name);
+        if (!_forwarderIndex.TryGetValue(key, out var index))
+        {
+            _forwarders.Add(new Forwarder(definition.Provider, definition.Symbol.Name, definition.Symbol.Signature!));
+            index = _forwarders.Count - 1;
+            _forwarderIndex.Add(key, index);
+        }
+
+        return index;
     }
 
     private FunctionSlot? ExistingSlot(Definition definition)

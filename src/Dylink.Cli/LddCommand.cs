@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Globalization;
+using Dylink.Linking;
+
+namespace Dylink.Cli;
+
+/// <summary><c>dylink ldd FILE</c>: the program's libraries, where they are found and placed, and (optionally) every binding.</summary>
+internal static class LddCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<string>("FILE") { Description = "The main module (or a library) whose dependencies to list." };
+        var searchPaths = new Option<string[]>("-L") { Description = "Search DIR for libraries first (repeatable).", HelpName = "DIR", AllowMultipleArgumentsPerToken = false };
+        var libraries = new Option<string[]>("-l") { Description = "Also load LIB, as if the main's NEEDED list ended with it (repeatable).", HelpName = "LIB" };
+        var preload = new Option<string[]>("--preload") { Description = "Load LIB first, ahead of every other module in lookup order (repeatable).", HelpName = "LIB" };
+        var bindings = new Option<bool>("--bindings") { Description = "Also list every import and what provides it." };
+        var command = new Command("ldd", """
+            Print the dependency tree of a program as the loader resolves it: each library with the path it was found at,
+            its memory region (offset in the libraries' block, or an address when the loader owns memory) and its table
+            region, then the instantiation and constructor order. Nothing is executed.
+
+            Search order for a library named without a slash: -L directories, DYLINK_LIBRARY_PATH, the needing
+            module's RUNTIME_PATH ($ORIGIN = its directory), then the needing module's directory.
+
+            Examples:
+              dylink ldd main.wasm
+              dylink ldd -L build/lib --bindings main.wasm
+            """ + DylinkCommand.ExitStatusHelp.Replace("  2  the input", "  127 a library cannot be found or a symbol cannot be resolved\n  2  the input", StringComparison.Ordinal))
+        {
+            file, searchPaths, libraries, preload, bindings,
+        };
+        command.SetAction(parse =>
+        {
+            var options = RunCommand.LinkOptionsFrom(parse.GetValue(searchPaths), parse.GetValue(libraries), parse.GetValue(preload));
+            var plan = RunCommand.PlanOrReport(parse.GetRequiredValue(file), options, parse.InvocationConfiguration.Error, out var code);
+            if (plan is null)
+            {
+                return code;
+            }
+
+            Render(plan, parse.GetValue(bindings), parse.InvocationConfiguration.Output);
+            return DylinkCommand.Ok;
+        });
+        return command;
+    }
+
+    public static void Render(LinkPlan plan, bool bindings, TextWriter w)
+    {
+        var memory = plan.Memory;
+        w.WriteLine(plan.Kind switch
+        {
+            MainKind.Fixed => $"main: {plan.Main!.Name} (non-PIE: owns memory, table and stack; libraries' data from its {memory.Allocator ?? "(no allocator)"})",
+            MainKind.Relocatable => $"main: {plan.Main!.Name} (PIE)",
+            _ => "main: none (host)",
+        });
+        foreach (var m in plan.Modules.Where(m => !m.IsMain))
+        {
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"\t{m.Name} => {m.Path ?? "(bytes)"} (memory {Place(plan, m.MemoryOffset)}, {m.MemorySize} bytes; table +{m.TableOffset}, {m.TableSize} slots)"));
+        }
+
+        if (plan.Main is { IsRelocatable: true } pie)
+        {
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\t{pie.Name} (memory {Place(plan, pie.MemoryOffset)}, {pie.MemorySize} bytes; table +{pie.TableOffset}, {pie.TableSize} slots)"));
+        }
+
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"libraries' block: {memory.BlockSize} bytes, alignment {memory.BlockAlignment}; table block: {plan.TableBlockSize} slots ({plan.Slots.Count(s => s.Location == SlotLocation.Block)} function slots)"));
+        if (memory.StackPointer is { } sp)
+        {
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stack: {memory.StackSize} bytes below 0x{sp:x}; heap base 0x{memory.HeapBase:x}; memory {memory.InitialPages} pages"));
+        }
+
+        w.WriteLine($"instantiation order: {string.Join(", ", plan.InstantiationOrder.Select(i => plan.Modules[i].Name))}");
+        w.WriteLine($"constructor order: {string.Join(", ", plan.ConstructorOrder.Select(i => plan.Modules[i].Name))}");
+        foreach (var warning in plan.Warnings)
+        {
+            w.WriteLine($"note: {warning}");
+        }
+
+        if (bindings)
+        {
+            RenderBindings(plan, w);
+        }
+    }
+
+    private static string Place(LinkPlan plan, uint offset) => plan.Memory.FixedBase is { } b
+        ? string.Create(CultureInfo.InvariantCulture, $"0x{b + offset:x}")
+        : string.Create(CultureInfo.InvariantCulture, $"block+0x{offset:x}");
+
+    private static void RenderBindings(LinkPlan plan, TextWriter w)
+    {
+        foreach (var m in plan.Modules)
+        {
+            w.WriteLine();
+            w.WriteLine($"{m.Name}:");
+            foreach (var b in m.Imports)
+            {
+                w.WriteLine($"\t{b.Import.Module}.{b.Import.Name} <- {Provider(plan, b)}");
+            }
+        }
+    }
+
+    private static string Provider(LinkPlan plan, ImportBinding binding) => binding switch
+    {
+        FunctionBinding { Forwarder: null } f => $"{plan.Modules[f.Provider].Name}:{f.ExportName}",
+        FunctionBinding f => $"{plan.Modules[f.Provider].Name}:{f.ExportName} (through forwarding thunk {f.Forwarder})",
+        GlobalBinding g => $"{plan.Modules[g.Provider].Name}:{g.ExportName}",
+        DataAddressBinding d => string.Create(CultureInfo.InvariantCulture,
+            $"address of {plan.Modules[d.Provider].Name}:{d.ExportName} ({(d.IsTls ? "__tls_base" : plan.Modules[d.Provider].IsRelocatable ? "__memory_base" : "absolute")} + 0x{d.Offset:x})"),
+        FunctionAddressBinding a => $"table slot of {plan.Modules[plan.Slots[a.Slot].Provider].Name}:{plan.Slots[a.Slot].ExportName}",
+        LayoutBinding l => string.Create(CultureInfo.InvariantCulture, $"loader layout (0x{l.Value:x})"),
+        WeakUndefinedBinding => "weak undefined (0 / traps when called)",
+        HostBinding => "host",
+        MemoryBinding => "the program's memory",
+        TableBinding => "the program's function table",
+        StackPointerBinding => "the program's stack pointer",
+        MemoryBaseBinding => "its memory base",
+        TableBaseBinding => "its table base",
+        _ => binding.GetType().Name,
+    };
+}

@@ -1,0 +1,160 @@
+using System.CommandLine;
+using System.Text;
+using Dylink.Format;
+using Dylink.Linking;
+using Dylink.Runtime;
+using Wasmtime;
+
+namespace Dylink.Cli;
+
+/// <summary><c>dylink run MAIN.wasm [ARGS...]</c>: loads a WASI command with its libraries and runs it.</summary>
+internal static class RunCommand
+{
+    /// <summary>Exit code for a load or link failure (musl's ld.so uses the same).</summary>
+    public const int LoadFailure = 127;
+
+    /// <summary>Exit code when the guest traps.</summary>
+    public const int Trapped = 134;
+
+    /// <summary>Options of <c>run</c> that take a value: the token after them is not the main module.</summary>
+    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string>(StringComparer.Ordinal) { "-L", "-l", "--preload", "--dir", "--env", "--debug" };
+
+    public static Command Create(IReadOnlyList<string> guestArgs)
+    {
+        var main = new Argument<string>("MAIN.wasm") { Description = "The main module: a WASI command (exports _start)." };
+        var searchPaths = new Option<string[]>("-L") { Description = "Search DIR for libraries first (repeatable).", HelpName = "DIR" };
+        var libraries = new Option<string[]>("-l") { Description = "Load LIB at start-up, as if the main's NEEDED list ended with it: a name searched like NEEDED, or a path (repeatable).", HelpName = "LIB" };
+        var preload = new Option<string[]>("--preload") { Description = "Load LIB first and put it ahead of every other module, the main included, in lookup order, so it interposes (repeatable).", HelpName = "LIB" };
+        var dirs = new Option<string[]>("--dir") { Description = "Give the guest access to host directory HOST, seen as GUEST (default: the same path) (repeatable).", HelpName = "HOST[::GUEST]" };
+        var env = new Option<string[]>("--env") { Description = "Set an environment variable for the guest (repeatable).", HelpName = "NAME=VALUE" };
+        var debug = new Option<string>("--debug") { Description = "Trace loading to stderr: libs, bindings, symbols or all (also DYLINK_DEBUG).", HelpName = "LIST" };
+        var command = new Command("run", """
+            Load a WASI preview1 command module and its libraries (its NEEDED list, then -l libraries), run the
+            libraries' constructors, then the main's _start. Arguments after MAIN.wasm go to the program.
+            The guest's standard output and error pass through; its exit code is dylink's exit code.
+
+            Examples:
+              dylink run examples/hello/host.wasm
+              dylink run -L build/lib -l libplugin.so main.wasm --verbose input.txt
+              DYLINK_DEBUG=libs,bindings dylink run main.wasm
+            """ + "\n\nExit status:\n  N    the program's own exit code\n  1    usage error\n  127  a library cannot be found or loaded, or a symbol cannot be resolved\n  134  the program trapped")
+        {
+            main, searchPaths, libraries, preload, dirs, env, debug,
+        };
+        command.SetAction(parse =>
+        {
+            var stderr = parse.InvocationConfiguration.Error;
+            var stdout = parse.InvocationConfiguration.Output;
+            var mainPath = parse.GetRequiredValue(main);
+            var options = LinkOptionsFrom(parse.GetValue(searchPaths), parse.GetValue(libraries), parse.GetValue(preload));
+            DebugTrace trace;
+            try
+            {
+                trace = DynamicLinkerOptions.ParseDebug(parse.GetValue(debug) ?? Environment.GetEnvironmentVariable("DYLINK_DEBUG"));
+            }
+            catch (ArgumentException e)
+            {
+                stderr.WriteLine($"dylink: {e.Message.Split(" (Parameter", 2)[0]}");
+                return DylinkCommand.UsageError;
+            }
+
+            using var linker = new DynamicLinker(new DynamicLinkerOptions { Debug = trace, Trace = line => stderr.WriteLine($"dylink: {line}") });
+            linker.ConfigureWasi(Wasi(mainPath, guestArgs, parse.GetValue(env) ?? [], parse.GetValue(dirs) ?? [], stdout, stderr));
+            var plan = PlanOrReport(mainPath, options, stderr, out var code);
+            if (plan is null)
+            {
+                return code;
+            }
+
+            try
+            {
+                linker.Load(plan);
+                var exit = linker.RunMain();
+                stdout.Flush();
+                return exit;
+            }
+            catch (TrapException e)
+            {
+                stdout.Flush();
+                stderr.WriteLine($"dylink: {mainPath}: the program trapped: {e.Message}");
+                return Trapped;
+            }
+            catch (DylinkException e)
+            {
+                stdout.Flush();
+                stderr.WriteLine($"dylink: {e.Message}");
+                return LoadFailure;
+            }
+        });
+        return command;
+    }
+
+    public static LinkOptions LinkOptionsFrom(string[]? searchPaths, string[]? libraries, string[]? preload) => new()
+    {
+        SearchPaths = searchPaths ?? [],
+        LibraryPath = (Environment.GetEnvironmentVariable("DYLINK_LIBRARY_PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries),
+        Libraries = libraries ?? [],
+        Preload = preload ?? [],
+    };
+
+    /// <summary>Plans the program; on failure writes one line per error and sets <paramref name="code"/>.</summary>
+    public static LinkPlan? PlanOrReport(string mainPath, LinkOptions options, TextWriter stderr, out int code)
+    {
+        code = DylinkCommand.Ok;
+        try
+        {
+            return LinkPlanner.Plan(mainPath, options);
+        }
+        catch (LinkException e)
+        {
+            foreach (var error in e.Errors)
+            {
+                stderr.WriteLine($"dylink: {error}");
+            }
+        }
+        catch (WasmFormatException e)
+        {
+            stderr.WriteLine($"dylink: {e.Message}");
+        }
+
+        code = LoadFailure;
+        return null;
+    }
+
+    private static WasiConfiguration Wasi(string mainPath, IReadOnlyList<string> args, string[] env, string[] dirs, TextWriter stdout, TextWriter stderr)
+    {
+        var config = new WasiConfiguration()
+            .WithArgs([Path.GetFileName(mainPath), .. args])
+            .WithInheritedStandardInput()
+            .WithStandardOutputCallback(Forward(stdout))
+            .WithStandardErrorCallback(Forward(stderr));
+        foreach (var variable in env)
+        {
+            var parts = variable.Split('=', 2);
+            config = config.WithEnvironmentVariable(parts[0], parts.Length > 1 ? parts[1] : "");
+        }
+
+        foreach (var dir in dirs)
+        {
+            var parts = dir.Split("::", 2);
+            config = config.WithPreopenedDirectory(parts[0], parts.Length > 1 ? parts[1] : parts[0], mutable: true);
+        }
+
+        return config;
+    }
+
+    /// <summary>Passes guest bytes to a writer, decoding UTF-8 across chunk boundaries.</summary>
+    private static WasiOutputCallback Forward(TextWriter writer)
+    {
+        var decoder = Encoding.UTF8.GetDecoder();
+        return bytes =>
+        {
+            var chars = new char[decoder.GetCharCount(bytes, flush: false)];
+            var count = decoder.GetChars(bytes, chars, flush: false);
+            lock (writer)
+            {
+                writer.Write(chars, 0, count);
+            }
+        };
+    }
+}

@@ -1,0 +1,208 @@
+using Dylink.Format;
+using Dylink.Linking;
+using Wasmtime;
+
+namespace Dylink.Runtime;
+
+/// <summary>
+/// Loads a dynamically linked WebAssembly program — a main module and its libraries, or libraries alone for a C#
+/// host — into one Wasmtime store, and gives typed access to its symbols. The sole owner of the engine, the store,
+/// the memory and the table: disposing it frees everything.
+/// </summary>
+/// <example>
+/// <code>
+/// using var linker = new DynamicLinker();
+/// linker.Load("main.wasm", new LinkOptions { SearchPaths = ["lib"] });
+/// int exitCode = linker.RunMain();
+/// </code>
+/// </example>
+public sealed class DynamicLinker : IDisposable
+{
+    private readonly DynamicLinkerOptions _options;
+    private readonly Engine _engine;
+    private readonly Store _store;
+    private readonly Linker _hostModules;
+    private readonly Dictionary<string, Function> _hostFunctions = new(StringComparer.Ordinal);
+    private ProgramLoader? _program;
+    private bool _disposed;
+
+    /// <summary>Creates a linker with its own engine and store. WASI preview1 is available to the program with the
+    /// host's standard output and error and no arguments, until <see cref="ConfigureWasi"/> says otherwise.</summary>
+    public DynamicLinker(DynamicLinkerOptions? options = null)
+    {
+        _options = options ?? new DynamicLinkerOptions();
+        _engine = new Engine();
+        _store = new Store(_engine);
+        _store.SetLimits(instances: _options.MaxInstances, tables: _options.MaxInstances, memories: _options.MaxInstances);
+        _hostModules = new Linker(_engine);
+        _hostModules.DefineWasi();
+
+        // Calling WASI without a configuration aborts the process inside Wasmtime: always have one.
+        _store.SetWasiConfiguration(new WasiConfiguration().WithInheritedStandardOutput().WithInheritedStandardError());
+    }
+
+    /// <summary>The plan of the loaded program.</summary>
+    /// <exception cref="InvalidOperationException">Nothing is loaded.</exception>
+    public LinkPlan Plan { get; private set; } = null!;
+
+    /// <summary>The program's linear memory.</summary>
+    /// <exception cref="InvalidOperationException">Nothing is loaded.</exception>
+    public Memory Memory => Program.Memory;
+
+    /// <summary>The program's function table.</summary>
+    /// <exception cref="InvalidOperationException">Nothing is loaded.</exception>
+    public Table Table => Program.Table;
+
+    private ProgramLoader Program
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _program ?? throw new InvalidOperationException("no program is loaded: call Load first");
+        }
+    }
+
+    /// <summary>Sets the WASI configuration (arguments, environment, preopened directories, standard streams).</summary>
+    public void ConfigureWasi(WasiConfiguration configuration)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _store.SetWasiConfiguration(configuration);
+    }
+
+    /// <summary>Makes a C# function available to wasm modules as the <c>env</c> symbol <paramref name="name"/>.</summary>
+    /// <param name="name">The symbol name modules import.</param>
+    /// <param name="callback">The implementation; its parameter and result types (int, long, float, double) give the wasm signature.</param>
+    /// <exception cref="InvalidOperationException">A program is loaded already.</exception>
+    public void DefineFunction(string name, Delegate callback)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(callback);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_program is not null)
+        {
+            throw new InvalidOperationException("host functions must be defined before the program is loaded");
+        }
+
+        _hostFunctions[name] = HostFunctions.Create(_store, callback);
+    }
+
+    /// <summary>Plans and loads the program whose main module is <paramref name="mainPath"/>.</summary>
+    /// <exception cref="LinkException">Libraries are missing, symbols undefined, or imports mismatched.</exception>
+    /// <exception cref="WasmFormatException">A module is malformed.</exception>
+    /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed.</exception>
+    public void Load(string mainPath, LinkOptions? options = null) =>
+        Load(LinkPlanner.Plan(mainPath, WithHostSymbols(options ?? new LinkOptions())));
+
+    /// <summary>Loads libraries with no wasm main: the linker creates memory and table, and the functions defined with
+    /// <see cref="DefineFunction"/> take the main's place.</summary>
+    /// <exception cref="LinkException">Libraries are missing, symbols undefined, or imports mismatched.</exception>
+    /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed.</exception>
+    public void LoadLibraries(LinkOptions options) => Load(LinkPlanner.PlanHosted(WithHostSymbols(options)));
+
+    /// <summary>Executes a plan made by <see cref="LinkPlanner"/>.</summary>
+    /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed.</exception>
+    public void Load(LinkPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_program is not null)
+        {
+            throw new InvalidOperationException("a program is loaded already; use a new DynamicLinker");
+        }
+
+        var trace = _options.Debug == DebugTrace.None ? null : _options.Trace ?? Console.Error.WriteLine;
+        if ((_options.Debug & DebugTrace.Symbols) != 0)
+        {
+            foreach (var warning in plan.Warnings)
+            {
+                trace!($"symbols: {warning}");
+            }
+        }
+
+        var program = new ProgramLoader(plan, _engine, _store, _hostModules, _hostFunctions, Filter(trace));
+        program.Execute();
+        _program = program;
+        Plan = plan;
+    }
+
+    /// <summary>Runs the main module's <c>_start</c> and returns its exit code (0 when it returns normally).</summary>
+    /// <exception cref="LoadException">The main has no <c>_start</c>.</exception>
+    /// <exception cref="TrapException">The program trapped.</exception>
+    public int RunMain()
+    {
+        var main = Plan.Main ?? throw new InvalidOperationException("the program has no wasm main module");
+        var start = Program.Instances[main.Index]!.GetFunction(WellKnownSymbols.Start)
+            ?? throw new LoadException(main.Name, $"{main.Name}: has no _start function to run (is it a command module?)");
+        try
+        {
+            start.Invoke();
+            return 0;
+        }
+        catch (WasmtimeException e) when (e is not TrapException && e.ExitCode is { } code)
+        {
+            return code;
+        }
+    }
+
+    /// <summary>The function the symbol <paramref name="symbol"/> resolves to (first definition in lookup order).</summary>
+    /// <exception cref="KeyNotFoundException">No module defines it as a function.</exception>
+    public Function GetFunction(string symbol)
+    {
+        var (module, _) = Find(symbol, SymbolKind.Function);
+        return Program.Instances[module]!.GetFunction(symbol)!;
+    }
+
+    /// <summary>The address of the data symbol <paramref name="symbol"/> in <see cref="Memory"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No module defines it as data.</exception>
+    public int GetDataAddress(string symbol)
+    {
+        var (module, value) = Find(symbol, SymbolKind.Data);
+        return (int)((Plan.Modules[module].IsRelocatable ? Program.MemoryBases[module] : 0) + value);
+    }
+
+    private (int Module, long Value) Find(string symbol, SymbolKind kind)
+    {
+        _ = Program;
+        foreach (var m in Plan.Modules)
+        {
+            var found = ModuleSymbols.Of(m.Module).FirstOrDefault(s => s.IsDefined && !s.IsHidden && s.Name == symbol && s.Kind == kind);
+            if (found is not null)
+            {
+                return (m.Index, found.Value ?? 0);
+            }
+        }
+
+        throw new KeyNotFoundException($"no loaded module defines {symbol} as {kind.ToString().ToLowerInvariant()}");
+    }
+
+    private Action<string>? Filter(Action<string>? trace) =>
+        trace is null || (_options.Debug & (DebugTrace.Libs | DebugTrace.Bindings)) == 0
+            ? null
+            : line =>
+            {
+                var isBinding = line.Contains(" <- ", StringComparison.Ordinal);
+                if ((isBinding && (_options.Debug & DebugTrace.Bindings) != 0) || (!isBinding && (_options.Debug & DebugTrace.Libs) != 0))
+                {
+                    trace(line);
+                }
+            };
+
+    private LinkOptions WithHostSymbols(LinkOptions options) => options with
+    {
+        HostSymbols = [.. options.HostSymbols, .. _hostFunctions.Select(h => new HostSymbol(h.Key, HostFunctions.Signature(h.Value)))],
+    };
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _hostModules.Dispose();
+        _store.Dispose();
+        _engine.Dispose();
+    }
+}

@@ -1,0 +1,48 @@
+namespace Dylink.Runtime;
+
+/// <summary>What the loader traces (<c>DYLINK_DEBUG</c>, like glibc's <c>LD_DEBUG</c>).</summary>
+[Flags]
+public enum DebugTrace
+{
+    /// <summary>Nothing.</summary>
+    None = 0,
+    /// <summary>Each library found and where it is placed.</summary>
+    Libs = 1,
+    /// <summary>How each import is bound.</summary>
+    Bindings = 2,
+    /// <summary>Symbol resolution: interposed definitions.</summary>
+    Symbols = 4,
+}
+
+/// <summary>Options of a <see cref="DynamicLinker"/>.</summary>
+public sealed record DynamicLinkerOptions
+{
+    /// <summary>What to trace, and where; <see cref="Trace"/> receives one line at a time.</summary>
+    public DebugTrace Debug { get; init; }
+
+    /// <summary>Receives trace lines; defaults to standard error.</summary>
+    public Action<string>? Trace { get; init; }
+
+    /// <summary>Most instances the store may hold (Wasmtime's default is 10,000).</summary>
+    public long MaxInstances { get; init; } = 100_000;
+
+    /// <summary>Parses a <c>DYLINK_DEBUG</c> value such as <c>libs,bindings</c> (or <c>all</c>).</summary>
+    /// <exception cref="ArgumentException">An unknown word.</exception>
+    public static DebugTrace ParseDebug(string? value)
+    {
+        var result = DebugTrace.None;
+        foreach (var word in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            result |= word switch
+            {
+                "libs" => DebugTrace.Libs,
+                "bindings" => DebugTrace.Bindings,
+                "symbols" => DebugTrace.Symbols,
+                "all" => DebugTrace.Libs | DebugTrace.Bindings | DebugTrace.Symbols,
+                _ => throw new ArgumentException($"unknown DYLINK_DEBUG word '{word}' (use libs, bindings, symbols or all)", nameof(value)),
+            };
+        }
+
+        return result;
+    }
+}
