@@ -53,6 +53,7 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
             AdoptMainTableBase(first);
             Instantiate(first);
             AdoptMainExports(first);
+            PublishFunctions(first);
         }
         else
         {
@@ -67,6 +68,7 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
         foreach (var index in plan.InstantiationOrder.Where(i => _instances[i] is null))
         {
             Instantiate(index);
+            PublishFunctions(index);
         }
 
         RunInitializers();
@@ -76,7 +78,10 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
     {
         try
         {
-            return Module.FromBytes(engine, m.Name, m.Module.Bytes.Span);
+            var wasi = m.Imports.OfType<HostBinding>().Select(b => b.Import.Module).Where(module => module != ModuleSymbols.Env);
+            return MemoryExport.IsNeeded(m.Module, wasi)
+                ? Module.FromBytes(engine, m.Name, MemoryExport.Add(m.Module))
+                : Module.FromBytes(engine, m.Name, m.Module.Bytes.Span);
         }
         catch (WasmtimeException e)
         {
@@ -220,10 +225,14 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
         }
 
         trace?.Invoke($"instantiated {m.Name}");
-        foreach (var (slot, i) in plan.Slots.Select((s, i) => (s, i)).Where(x => x.s.Provider == index && x.s.Location == SlotLocation.Block))
+    }
+
+    /// <summary>Puts a newly instantiated module's functions into their table and forwarding slots.</summary>
+    private void PublishFunctions(int index)
+    {
+        foreach (var slot in plan.Slots.Where(s => s.Provider == index && s.Location == SlotLocation.Block))
         {
             Table.SetElement(SlotIndex(slot), ProviderFunction(slot.Provider, slot.ExportName));
-            _ = i;
         }
 
         for (var f = 0; f < plan.Forwarders.Length; f++)
