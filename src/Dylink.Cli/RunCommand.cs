@@ -85,6 +85,13 @@ internal static class RunCommand
                 stderr.WriteLine($"dylink: {e.Message}");
                 return LoadFailure;
             }
+            catch (WasmtimeException e)
+            {
+                // Not a trap and not an exit: e.g. a WASI call the host refused.
+                stdout.Flush();
+                stderr.WriteLine($"dylink: {mainPath}: the program failed: {e.Message}");
+                return Trapped;
+            }
         });
         return command;
     }

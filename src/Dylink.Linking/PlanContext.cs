@@ -251,8 +251,13 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
     private ImportBinding BindFunction(int importer, Import import)
     {
         var signature = modules[importer].Module.Types[(int)import.TypeIndex];
-        if (!Lookup(importer, import, SymbolKind.Function, out var definition))
+        if (!Lookup(importer, import, SymbolKind.Function, out var definition, out var mismatch))
         {
+            if (mismatch)
+            {
+                return new WeakUndefinedBinding(import);
+            }
+
             if (_host.TryGetValue(import.Name, out var host))
             {
                 CheckSignature(importer, import.Name, signature, host.Signature, "the host");
@@ -268,9 +273,9 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
     }
 
     private ImportBinding BindFunctionAddress(int importer, Import import) =>
-        Lookup(importer, import, SymbolKind.Function, out var definition)
+        Lookup(importer, import, SymbolKind.Function, out var definition, out var mismatch)
             ? new FunctionAddressBinding(import, SlotOf(definition))
-            : Undefined(importer, import, "function");
+            : mismatch ? new WeakUndefinedBinding(import) : Undefined(importer, import, "function");
 
     private ImportBinding BindGlobal(int importer, Import import, MemoryLayout memory)
     {
@@ -312,8 +317,9 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
     }
 
     /// <summary>Looks a symbol up and checks its kind; records an error for a kind mismatch.</summary>
-    private bool Lookup(int importer, Import import, SymbolKind wanted, out Definition definition)
+    private bool Lookup(int importer, Import import, SymbolKind wanted, out Definition definition, out bool mismatch)
     {
+        mismatch = false;
         if (!_symbols.TryLookup(import.Name, out definition))
         {
             return false;
@@ -321,6 +327,7 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
 
         if (definition.Symbol.Kind != wanted)
         {
+            mismatch = true;
             errors.Add($"{NameOf(importer)}: {import.Name}: imported as {Describe.Kind(wanted)} but {NameOf(definition.Provider)} defines {Describe.Symbol(definition.Symbol)}");
         }
 
