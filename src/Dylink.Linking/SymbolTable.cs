@@ -24,7 +24,7 @@ public sealed class SymbolTable
         ArgumentNullException.ThrowIfNull(nameOf);
         foreach (var symbol in symbols)
         {
-            if (!symbol.IsDefined || symbol.IsHidden)
+            if (!symbol.IsDefined || symbol.IsHidden || WellKnownSymbols.ModuleLocal.Contains(symbol.Name))
             {
                 continue;
             }

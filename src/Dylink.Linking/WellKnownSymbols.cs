@@ -48,6 +48,18 @@ public static class WellKnownSymbols
     /// <summary>The highest address of the stack.</summary>
     public const string StackHigh = "__stack_high";
 
+    /// <summary>
+    /// Exports every module has for itself (its initialisers, relocation functions, TLS block and DSO handle): the
+    /// loader calls them per module, and they never enter the global scope, so one module's cannot satisfy or shadow
+    /// another's.
+    /// </summary>
+    public static readonly IReadOnlySet<string> ModuleLocal = new HashSet<string>(StringComparer.Ordinal)
+    {
+        CallCtors, "__wasm_call_dtors", ApplyDataRelocs, "__wasm_apply_global_relocs", ApplyTlsRelocs,
+        "__wasm_apply_global_tls_relocs", "__wasm_init_tls", "__wasm_init_memory", Initialize,
+        "__tls_base", "__tls_size", "__tls_align", "__dso_handle",
+    };
+
     /// <summary>Allocators a non-relocatable main may export, in order of preference, to place library data in its heap.</summary>
     public static readonly IReadOnlyList<string> Allocators = ["aligned_alloc", "memalign", "malloc"];
 }

@@ -1,0 +1,98 @@
+using Dylink.Tests;
+
+namespace Dylink.Cli.Tests;
+
+public class RunAndLddTests
+{
+    private static string E2e(string scenario) => Path.Combine(Fixtures.BinDir, "e2e", scenario, "main.wasm");
+
+    [Fact]
+    public void Run_MissingLibrary_Exits127_WithOneLinePerProblem()
+    {
+        // host-libc.wasm needs side_hello but names no library: nothing provides it.
+        var (code, stdout, stderr) = CliRunner.Run("run", Fixtures.PathOf("host-libc.wasm"));
+        Assert.Equal(127, code);
+        Assert.Equal("", stdout);
+        Assert.Equal("dylink: host-libc.wasm: undefined symbol: side_hello (function (i32) -> i32)\n", stderr);
+    }
+
+    [Fact]
+    public void Run_WithDashL_LoadsTheLibrary()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("run", "-L", Fixtures.BinDir, "-l", "libhello.so", Fixtures.PathOf("host-libc.wasm"));
+        Assert.Equal("", stderr);
+        Assert.Equal("hello from libhello.so: x=5 ready=1\nhost: side_hello(5) returned 40\n", stdout);
+        Assert.Equal(0, code);
+    }
+
+    [Fact]
+    public void Run_LibraryNotFound_Exits127()
+    {
+        var (code, _, stderr) = CliRunner.Run("run", "-l", "libnope.so", Fixtures.PathOf("host-libc.wasm"));
+        Assert.Equal(127, code);
+        // Symbols are not resolved while libraries are missing: that would only add noise.
+        Assert.Equal($"dylink: libnope.so: library not found (needed by host-libc.wasm); searched: {Fixtures.BinDir}\n", stderr);
+    }
+
+    [Fact]
+    public void Run_MissingMain_Exits127()
+    {
+        var (code, _, stderr) = CliRunner.Run("run", "nope.wasm");
+        Assert.Equal(127, code);
+        Assert.Equal("dylink: nope.wasm: cannot read: no such file\n", stderr);
+    }
+
+    [Fact]
+    public void Run_PassesArgumentsAfterMain_ToTheProgram_OptionsIncluded()
+    {
+        // exit_in_side exits with 3 whatever its arguments; what matters is that "--weird" is not parsed as dylink's.
+        var (code, _, stderr) = CliRunner.Run("run", E2e("exit_in_side"), "--weird", "-l", "x");
+        Assert.Equal("", stderr);
+        Assert.Equal(3, code);
+    }
+
+    [Fact]
+    public void Run_DebugTrace_GoesToStderr()
+    {
+        var (code, _, stderr) = CliRunner.Run("run", "--debug", "libs,bindings", E2e("basics"));
+        Assert.Equal(0, code);
+        Assert.Contains("dylink: instantiated main.wasm\n", stderr, StringComparison.Ordinal);
+        Assert.Contains("dylink: main.wasm: env.side_compute <- libbasics.so:side_compute (forwarded)\n", stderr, StringComparison.Ordinal);
+        Assert.Contains(": calling __wasm_call_ctors\n", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_UnknownDebugWord_IsAUsageError()
+    {
+        var (code, _, stderr) = CliRunner.Run("run", "--debug", "everything", E2e("basics"));
+        Assert.Equal(1, code);
+        Assert.Equal("dylink: unknown DYLINK_DEBUG word 'everything' (use libs, bindings, symbols or all)\n", stderr);
+    }
+
+    [Fact]
+    public void Ldd_ShowsTreeAndOrders()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("ldd", E2e("needed_diamond"));
+        Assert.Equal("", stderr);
+        Assert.Equal(0, code);
+        Assert.Equal(
+            """
+            main: main.wasm (non-PIE: owns memory, table and stack; libraries' data from its aligned_alloc)
+            	libdia_a.so => e2e/needed_diamond/libdia_a.so (memory block+0x0, 0 bytes; table +0, 0 slots)
+            	libdia_b.so => e2e/needed_diamond/libdia_b.so (memory block+0x0, 0 bytes; table +0, 0 slots)
+            	libdia_base.so => e2e/needed_diamond/libdia_base.so (memory block+0x0, 8 bytes; table +0, 0 slots)
+            libraries' block: 8 bytes, alignment 4; table block: 0 slots (0 function slots)
+            instantiation order: main.wasm, libdia_base.so, libdia_a.so, libdia_b.so
+            constructor order: libdia_base.so, libdia_a.so, libdia_b.so, main.wasm
+
+            """.Replace("\r", "", StringComparison.Ordinal), stdout);
+    }
+
+    [Fact]
+    public void Ldd_Failure_Exits127()
+    {
+        var (code, _, stderr) = CliRunner.Run("ldd", Fixtures.PathOf("host-libc.wasm"));
+        Assert.Equal(127, code);
+        Assert.Equal("dylink: host-libc.wasm: undefined symbol: side_hello (function (i32) -> i32)\n", stderr);
+    }
+}
