@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Dylink.Linking;
+using Dylink.Runtime;
+
+namespace Dylink.Benchmarks;
+
+/// <summary>
+/// Side-by-side measurements in one process, reported as ratios (the machine is small and noisy): the cost of one
+/// call by each path the loader can bind, against a call inside one module; and the time to plan and load the
+/// shipped example. Writes a table to stdout and JSON to the path given.
+/// </summary>
+internal static class Scenarios
+{
+    private const int Calls = 20_000_000;
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    // tiny(x) = x + 1; each loop threads its accumulator through the calls so none can be skipped.
+    private const string Provider = """
+        (module
+          (@dylink.0 (mem-info (memory 0 0)) (needed "libcaller.so"))
+          (import "env" "memory" (memory 0))
+          (import "env" "__indirect_function_table" (table 0 funcref))
+          (import "env" "__memory_base" (global i32))
+          (import "env" "__table_base" (global i32))
+          (func $tiny (export "tiny") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+          (func (export "loop_intra") (param $n i32) (result i32) (local $acc i32)
+            (loop $l (local.set $acc (call $tiny (local.get $acc)))
+              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (local.get $acc)))
+        """;
+
+    // libcaller is needed by libprovider, so it is instantiated first: its import of tiny is forwarded through a thunk.
+    private const string Caller = """
+        (module
+          (@dylink.0 (mem-info (memory 0 0)))
+          (import "env" "memory" (memory 0))
+          (import "env" "__indirect_function_table" (table 0 funcref))
+          (import "env" "__memory_base" (global i32))
+          (import "env" "__table_base" (global i32))
+          (import "env" "tiny" (func $tiny (param i32) (result i32)))
+          (import "GOT.func" "tiny" (global $tiny_ptr (mut i32)))
+          (type $t (func (param i32) (result i32)))
+          (func (export "loop_forwarded") (param $n i32) (result i32) (local $acc i32)
+            (loop $l (local.set $acc (call $tiny (local.get $acc)))
+              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (local.get $acc))
+          (func (export "loop_indirect") (param $n i32) (result i32) (local $acc i32)
+            (loop $l (local.set $acc (call_indirect (type $t) (local.get $acc) (global.get $tiny_ptr)))
+              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (local.get $acc)))
+        """;
+
+    // libdirect needs libprovider, so libprovider exists first and the import is bound directly.
+    private const string Direct = """
+        (module
+          (@dylink.0 (mem-info (memory 0 0)) (needed "libprovider.so"))
+          (import "env" "memory" (memory 0))
+          (import "env" "__indirect_function_table" (table 0 funcref))
+          (import "env" "__memory_base" (global i32))
+          (import "env" "__table_base" (global i32))
+          (import "env" "tiny" (func $tiny (param i32) (result i32)))
+          (func (export "loop_direct") (param $n i32) (result i32) (local $acc i32)
+            (loop $l (local.set $acc (call $tiny (local.get $acc)))
+              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (local.get $acc)))
+        """;
+
+    public static void Run(string? jsonPath)
+    {
+        var dir = Directory.CreateTempSubdirectory("dylink-bench").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Combine(dir, "libprovider.so"), Wasmtime.Module.ConvertText(Provider));
+            File.WriteAllBytes(Path.Combine(dir, "libcaller.so"), Wasmtime.Module.ConvertText(Caller));
+            File.WriteAllBytes(Path.Combine(dir, "libdirect.so"), Wasmtime.Module.ConvertText(Direct));
+            var results = new Dictionary<string, double>(StringComparer.Ordinal);
+            using (var linker = new DynamicLinker())
+            {
+                linker.LoadLibraries(new LinkOptions { SearchPaths = [dir], Libraries = ["libdirect.so"] });
+                foreach (var loop in new[] { "loop_intra", "loop_direct", "loop_forwarded", "loop_indirect" })
+                {
+                    results[loop] = NanosecondsPerCall(linker, loop);
+                }
+            }
+
+            var (plan, load) = ExampleLoadTimes();
+            results["example_plan_ms"] = plan;
+            results["example_plan_and_load_ms"] = load;
+            Print(results);
+            if (jsonPath is not null)
+            {
+                File.WriteAllText(jsonPath, JsonSerializer.Serialize(results, Indented));
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static double NanosecondsPerCall(DynamicLinker linker, string loop)
+    {
+        var function = linker.GetFunction(loop).WrapFunc<int, int>()!;
+        if (function(1000) != 1000)
+        {
+            throw new InvalidOperationException($"{loop} computed a wrong result");
+        }
+
+        var best = double.MaxValue;
+        for (var run = 0; run < 5; run++)
+        {
+            var watch = Stopwatch.StartNew();
+            var result = function(Calls);
+            watch.Stop();
+            if (result != Calls)
+            {
+                throw new InvalidOperationException($"{loop} computed {result}");
+            }
+
+            best = Math.Min(best, watch.Elapsed.TotalNanoseconds / Calls);
+        }
+
+        return best;
+    }
+
+    /// <summary>Median over 20 runs of planning, and of planning plus loading, the shipped hello example.</summary>
+    private static (double PlanMs, double LoadMs) ExampleLoadTimes()
+    {
+        var main = FindUp(Path.Combine("examples", "hello", "host.wasm"));
+        var plans = new List<double>();
+        var loads = new List<double>();
+        for (var i = 0; i < 21; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            var plan = LinkPlanner.Plan(main, new LinkOptions());
+            plans.Add(watch.Elapsed.TotalMilliseconds);
+            using var linker = new DynamicLinker();
+            linker.Load(plan);
+            loads.Add(watch.Elapsed.TotalMilliseconds);
+        }
+
+        // The first run pays JIT and native-library start-up; report the steady state.
+        return (Median(plans.Skip(1)), Median(loads.Skip(1)));
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    private static string FindUp(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var path = Path.Combine(dir.FullName, relative);
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+
+        throw new FileNotFoundException(relative);
+    }
+
+    private static void Print(Dictionary<string, double> r)
+    {
+        var intra = r["loop_intra"];
+        Console.WriteLine("call path                               ns/call   ratio to intra-module");
+        foreach (var (name, label) in new[]
+        {
+            ("loop_intra", "intra-module call"),
+            ("loop_direct", "cross-module import (bound directly)"),
+            ("loop_forwarded", "cross-module import (forwarding thunk)"),
+            ("loop_indirect", "call_indirect through GOT.func slot"),
+        })
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label,-38} {r[name],8:F2}   {r[name] / intra,6:F2}x"));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"examples/hello: plan {r["example_plan_ms"]:F2} ms, plan + load (compile, instantiate, ctors) {r["example_plan_and_load_ms"]:F2} ms (median of 20)"));
+    }
+}
