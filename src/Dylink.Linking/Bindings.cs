@@ -39,7 +39,7 @@ public sealed record GlobalBinding(Format.Import Import, int Provider, string Ex
 /// <param name="Provider">Index of the defining module.</param>
 /// <param name="ExportName">The provider's export.</param>
 /// <param name="Offset">The export's value: relative to the provider's <c>__memory_base</c> (or <c>__tls_base</c>), or absolute for a fixed main.</param>
-/// <param name="IsTls">True for a thread-local symbol (relative to the provider's <c>__tls_base</c>).</param>
+/// <param name="IsTls">True for a thread-local symbol: relative to the provider's TLS block (<see cref="PlannedModule.TlsOffset"/>).</param>
 public sealed record DataAddressBinding(Format.Import Import, int Provider, string ExportName, long Offset, bool IsTls) : ImportBinding(Import);
 
 /// <summary>A <c>GOT.func</c> import: the table index of a function.</summary>

@@ -78,9 +78,11 @@ public sealed record Forwarder(int Provider, string ExportName, FuncType Signatu
 /// <param name="MemoryOffset">Offset of its data region in the memory block.</param>
 /// <param name="TableOffset">Offset of its table region in the table block.</param>
 /// <param name="Imports">How each import is satisfied, in import order.</param>
+/// <param name="TlsOffset">For a module with thread-local data (<c>__wasm_init_tls</c>): offset of its TLS block in the memory block.</param>
 public sealed record PlannedModule(
     int Index, string Name, string? Path, WasmModule Module, bool IsMain, bool IsRelocatable,
-    ImmutableArray<int> Needed, string? NeededBy, uint MemoryOffset, uint TableOffset, ImmutableArray<ImportBinding> Imports)
+    ImmutableArray<int> Needed, string? NeededBy, uint MemoryOffset, uint TableOffset, ImmutableArray<ImportBinding> Imports,
+    uint? TlsOffset = null)
 {
     /// <summary>Bytes of memory the module reserves at <c>__memory_base</c> (MEM_INFO).</summary>
     public uint MemorySize => Module.Dylink?.MemInfo.MemorySize ?? 0;

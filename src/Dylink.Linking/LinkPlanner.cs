@@ -29,6 +29,17 @@ public static class LinkPlanner
         return Plan(new LoadedModule(Path.GetFileName(mainPath), mainPath, WasmModule.Parse(bytes, mainPath), null), options);
     }
 
+    /// <summary>Plans the program whose main module is given as bytes; its NEEDED entries are searched as usual, with
+    /// the current directory standing in for the main's own directory.</summary>
+    /// <exception cref="LinkException">Libraries are missing, symbols undefined, or imports mismatched.</exception>
+    /// <exception cref="WasmFormatException">The main module is malformed.</exception>
+    public static LinkPlan Plan(string name, ReadOnlyMemory<byte> mainBytes, LinkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(options);
+        return Plan(new LoadedModule(name, null, WasmModule.Parse(mainBytes, name), null), options);
+    }
+
     /// <summary>Plans a program with no wasm main: the host supplies memory, table and <see cref="LinkOptions.HostSymbols"/>,
     /// and <see cref="LinkOptions.Libraries"/> are loaded.</summary>
     /// <exception cref="LinkException">Libraries are missing, symbols undefined, or imports mismatched.</exception>

@@ -33,7 +33,7 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
             _instantiationPosition[instantiationOrder[position]] = position;
         }
 
-        var (memoryOffsets, blockSize, blockAlignment) = LayoutMemory();
+        var (memoryOffsets, tlsOffsets, blockSize, blockAlignment) = LayoutMemory();
         var (tableOffsets, regionSlots) = LayoutTable();
         var memory = MemoryPlan(blockSize, blockAlignment);
         CheckMainExports(blockSize, regionSlots);
@@ -44,7 +44,7 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
             var m = modules[i];
             var bindings = m.Module.Imports.Select(import => Bind(i, import, memory)).ToImmutableArray();
             planned.Add(new PlannedModule(i, m.Name, m.Path, m.Module, i == mainIndex, IsRelocatable(i),
-                [.. m.Needed], m.NeededBy, memoryOffsets[i], tableOffsets[i], bindings));
+                [.. m.Needed], m.NeededBy, memoryOffsets[i], tableOffsets[i], bindings, tlsOffsets[i]));
         }
 
         return new LinkPlan(kind, planned.MoveToImmutable(), memory, regionSlots + _blockSlots, regionSlots,
@@ -94,31 +94,71 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
         return [.. order];
     }
 
-    private (uint[] Offsets, uint Size, uint Alignment) LayoutMemory()
+    /// <summary>Each relocatable module's MEM_INFO region in load order, then each module's TLS block (single thread).</summary>
+    private (uint[] Offsets, uint?[] TlsOffsets, uint Size, uint Alignment) LayoutMemory()
     {
         var offsets = new uint[modules.Count];
+        var tlsOffsets = new uint?[modules.Count];
         ulong offset = 0;
         uint alignment = 1;
-        for (var i = 0; i < modules.Count; i++)
+        void Place(uint size, uint align, Action<uint> record)
         {
-            if (!IsRelocatable(i) || modules[i].Module.Dylink is not { } dylink)
-            {
-                continue;
-            }
-
-            var align = 1u << (int)dylink.MemInfo.MemoryAlignment;
             alignment = Math.Max(alignment, align);
             offset = AlignUp(offset, align);
-            offsets[i] = (uint)offset;
-            offset += dylink.MemInfo.MemorySize;
-            if (offset > uint.MaxValue)
+            record((uint)Math.Min(offset, uint.MaxValue));
+            offset += size;
+        }
+
+        for (var i = 0; i < modules.Count; i++)
+        {
+            if (IsRelocatable(i) && modules[i].Module.Dylink is { } dylink)
             {
-                errors.Add($"{NameOf(i)}: the libraries' memory regions exceed 4 GiB");
-                return (offsets, 0, alignment);
+                var index = i;
+                Place(dylink.MemInfo.MemorySize, 1u << (int)dylink.MemInfo.MemoryAlignment, o => offsets[index] = o);
             }
         }
 
-        return (offsets, (uint)offset, alignment);
+        for (var i = 0; i < modules.Count; i++)
+        {
+            if (TlsBlock(i) is { } tls)
+            {
+                var index = i;
+                Place(tls.Size, tls.Align, o => tlsOffsets[index] = o);
+            }
+        }
+
+        if (offset > uint.MaxValue)
+        {
+            errors.Add("the libraries' memory regions exceed 4 GiB");
+            return (offsets, tlsOffsets, 0, alignment);
+        }
+
+        return (offsets, tlsOffsets, (uint)offset, alignment);
+    }
+
+    /// <summary>A module with thread-local data exports <c>__wasm_init_tls</c> and its block's size and alignment as constants.</summary>
+    private (uint Size, uint Align)? TlsBlock(int index)
+    {
+        var module = modules[index].Module;
+        if (index == mainIndex && kind == MainKind.Fixed
+            || !module.Exports.Any(e => e.Name == WellKnownSymbols.InitTls && e.Kind == ExternalKind.Function))
+        {
+            return null;
+        }
+
+        long? Constant(string name) => module.Exports.FirstOrDefault(e => e.Name == name && e.Kind == ExternalKind.Global) is { } export
+            && export.Index >= module.ImportedGlobalCount
+                ? module.Globals[(int)export.Index - module.ImportedGlobalCount].Init.IntegerConstant
+                : null;
+        var size = Constant(WellKnownSymbols.TlsSize);
+        var align = Constant(WellKnownSymbols.TlsAlign) ?? 1;
+        if (size is null or < 0 || align <= 0 || (align & (align - 1)) != 0)
+        {
+            errors.Add($"{NameOf(index)}: exports __wasm_init_tls but no constant __tls_size and power-of-two __tls_align");
+            return null;
+        }
+
+        return ((uint)size, (uint)align);
     }
 
     private (uint[] Offsets, uint Size) LayoutTable()
@@ -291,6 +331,11 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
         }
 
         var symbol = definition.Symbol;
+        if (symbol.Kind == SymbolKind.Tls && TlsBlock(definition.Provider) is null)
+        {
+            errors.Add($"{NameOf(importer)}: {import.Name}: thread-local in {NameOf(definition.Provider)}, which has no TLS block (__wasm_init_tls)");
+        }
+
         if (symbol.Kind is SymbolKind.Data or SymbolKind.Tls && (isGot || !import.Global!.Mutable))
         {
             return new DataAddressBinding(import, definition.Provider, symbol.Name,

@@ -36,6 +36,15 @@ public static class WellKnownSymbols
     /// <summary>A WASI command's entry point.</summary>
     public const string Start = "_start";
 
+    /// <summary>Initialises a module's TLS block at the address it is given (and applies its TLS relocations).</summary>
+    public const string InitTls = "__wasm_init_tls";
+
+    /// <summary>Size of a module's TLS block (an exported constant).</summary>
+    public const string TlsSize = "__tls_size";
+
+    /// <summary>Alignment of a module's TLS block (an exported constant).</summary>
+    public const string TlsAlign = "__tls_align";
+
     /// <summary>The first address after static data (start of the heap).</summary>
     public const string HeapBase = "__heap_base";
 
@@ -56,8 +65,8 @@ public static class WellKnownSymbols
     public static readonly IReadOnlySet<string> ModuleLocal = new HashSet<string>(StringComparer.Ordinal)
     {
         CallCtors, "__wasm_call_dtors", ApplyDataRelocs, "__wasm_apply_global_relocs", ApplyTlsRelocs,
-        "__wasm_apply_global_tls_relocs", "__wasm_init_tls", "__wasm_init_memory", Initialize,
-        "__tls_base", "__tls_size", "__tls_align", "__dso_handle",
+        "__wasm_apply_global_tls_relocs", InitTls, "__wasm_init_memory", Initialize,
+        "__tls_base", TlsSize, TlsAlign, "__dso_handle",
     };
 
     /// <summary>Allocators a non-relocatable main may export, in order of preference, to place library data in its heap.</summary>

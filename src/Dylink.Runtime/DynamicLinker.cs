@@ -93,6 +93,13 @@ public sealed class DynamicLinker : IDisposable
     public void Load(string mainPath, LinkOptions? options = null) =>
         Load(LinkPlanner.Plan(mainPath, WithHostSymbols(options ?? new LinkOptions())));
 
+    /// <summary>Plans and loads a program whose main module is given as bytes (see <see cref="LinkPlanner.Plan(string, ReadOnlyMemory{byte}, LinkOptions)"/>).</summary>
+    /// <exception cref="LinkException">Libraries are missing, symbols undefined, or imports mismatched.</exception>
+    /// <exception cref="WasmFormatException">A module is malformed.</exception>
+    /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed.</exception>
+    public void Load(string name, ReadOnlyMemory<byte> mainBytes, LinkOptions? options = null) =>
+        Load(LinkPlanner.Plan(name, mainBytes, WithHostSymbols(options ?? new LinkOptions())));
+
     /// <summary>Loads libraries with no wasm main: the linker creates memory and table, and the functions defined with
     /// <see cref="DefineFunction"/> take the main's place.</summary>
     /// <exception cref="LinkException">Libraries are missing, symbols undefined, or imports mismatched.</exception>
@@ -151,6 +158,43 @@ public sealed class DynamicLinker : IDisposable
         var (module, _) = Find(symbol, SymbolKind.Function);
         return Program.Instances[module]!.GetFunction(symbol)!;
     }
+
+    /// <summary>The function <paramref name="symbol"/> as a typed delegate (cache it: creating one costs more than a call).</summary>
+    /// <exception cref="KeyNotFoundException">No module defines it as a function.</exception>
+    /// <exception cref="InvalidCastException">Its signature is not <c>() -> TResult</c>.</exception>
+    public Func<TResult?> GetFunction<TResult>(string symbol) =>
+        GetFunction(symbol).WrapFunc<TResult>() ?? throw SignatureMismatch(symbol);
+
+    /// <summary>The function <paramref name="symbol"/> as a typed delegate.</summary>
+    /// <exception cref="KeyNotFoundException">No module defines it as a function.</exception>
+    /// <exception cref="InvalidCastException">Its signature does not match.</exception>
+    public Func<T1, TResult?> GetFunction<T1, TResult>(string symbol) =>
+        GetFunction(symbol).WrapFunc<T1, TResult>() ?? throw SignatureMismatch(symbol);
+
+    /// <summary>The function <paramref name="symbol"/> as a typed delegate.</summary>
+    /// <exception cref="KeyNotFoundException">No module defines it as a function.</exception>
+    /// <exception cref="InvalidCastException">Its signature does not match.</exception>
+    public Func<T1, T2, TResult?> GetFunction<T1, T2, TResult>(string symbol) =>
+        GetFunction(symbol).WrapFunc<T1, T2, TResult>() ?? throw SignatureMismatch(symbol);
+
+    /// <summary>The function <paramref name="symbol"/> as a typed delegate.</summary>
+    /// <exception cref="KeyNotFoundException">No module defines it as a function.</exception>
+    /// <exception cref="InvalidCastException">Its signature does not match.</exception>
+    public Func<T1, T2, T3, TResult?> GetFunction<T1, T2, T3, TResult>(string symbol) =>
+        GetFunction(symbol).WrapFunc<T1, T2, T3, TResult>() ?? throw SignatureMismatch(symbol);
+
+    /// <summary>Reads the value of the data symbol <paramref name="symbol"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No module defines it as data.</exception>
+    public T ReadData<T>(string symbol)
+        where T : unmanaged => Memory.Read<T>(GetDataAddress(symbol));
+
+    /// <summary>Writes the value of the data symbol <paramref name="symbol"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No module defines it as data.</exception>
+    public void WriteData<T>(string symbol, T value)
+        where T : unmanaged => Memory.Write(GetDataAddress(symbol), value);
+
+    private InvalidCastException SignatureMismatch(string symbol) =>
+        new($"{symbol} has signature {HostFunctions.Signature(GetFunction(symbol))}, not the one asked for");
 
     /// <summary>The address of the data symbol <paramref name="symbol"/> in <see cref="Memory"/>.</summary>
     /// <exception cref="KeyNotFoundException">No module defines it as data.</exception>

@@ -285,7 +285,7 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
             case GlobalBinding g:
                 return _instances[g.Provider]!.GetGlobal(g.ExportName)!;
             case DataAddressBinding d:
-                return Got(import, () => d.IsTls ? TlsBase(d.Provider) + d.Offset : DataAddress(d.Provider, d.Offset));
+                return Got(import, () => d.IsTls ? _blockBase + plan.Modules[d.Provider].TlsOffset!.Value + d.Offset : DataAddress(d.Provider, d.Offset));
             case FunctionAddressBinding a:
                 return Got(import, () => SlotIndex(plan.Slots[a.Slot]));
             case LayoutBinding l:
@@ -301,9 +301,6 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
 
     private long DataAddress(int provider, long offset) =>
         plan.Modules[provider].IsRelocatable ? _memoryBases[provider] + offset : offset;
-
-    private long TlsBase(int provider) =>
-        _instances[provider]?.GetGlobal("__tls_base")?.GetValue() is int tlsBase ? tlsBase : 0;
 
     /// <summary>GOT entries are mutable globals shared by every importer of the same name; immutable ones are created with their value.</summary>
     private Global Got(Import import, Func<long> value)
@@ -358,6 +355,12 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
 
     private void RunInitializers()
     {
+        // One thread: each module's TLS block is initialised once, in place (this also applies its TLS relocations).
+        foreach (var m in plan.Modules.Where(m => m.TlsOffset is not null))
+        {
+            CallIfExported(m.Index, WellKnownSymbols.InitTls, "TLS initialisation", (int)(_blockBase + m.TlsOffset!.Value));
+        }
+
         foreach (var index in plan.ConstructorOrder)
         {
             CallIfExported(index, WellKnownSymbols.ApplyDataRelocs, "data relocations");
@@ -382,7 +385,7 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
         }
     }
 
-    private void CallIfExported(int index, string export, string what)
+    private void CallIfExported(int index, string export, string what, params int[] args)
     {
         var name = plan.Modules[index].Name;
         if (_instances[index]!.GetFunction(export) is not { } function)
@@ -393,7 +396,7 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
         try
         {
             trace?.Invoke($"{name}: calling {export}");
-            function.Invoke();
+            function.Invoke([.. args.Select(a => (ValueBox)a)]);
         }
         catch (WasmtimeException e)
         {
