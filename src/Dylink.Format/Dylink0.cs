@@ -241,39 +241,12 @@ public sealed record DylinkInfo(
         return log2;
     }
 
-    private static ImmutableArray<string> ReadStrings(ref WasmReader reader)
-    {
-        var count = reader.ReadCount();
-        var builder = ImmutableArray.CreateBuilder<string>(count);
-        for (var i = 0; i < count; i++)
-        {
-            builder.Add(reader.ReadName());
-        }
+    private static ImmutableArray<string> ReadStrings(ref WasmReader reader) =>
+        SectionReaders.ReadVector(ref reader, 1, (ref WasmReader r) => r.ReadName());
 
-        return builder.MoveToImmutable();
-    }
+    private static ImmutableArray<ExportInfo> ReadExportInfo(ref WasmReader reader) =>
+        SectionReaders.ReadVector(ref reader, 2, (ref WasmReader r) => new ExportInfo(r.ReadName(), (SymbolFlags)r.ReadVarUInt32()));
 
-    private static ImmutableArray<ExportInfo> ReadExportInfo(ref WasmReader reader)
-    {
-        var count = reader.ReadCount(minElementSize: 2);
-        var builder = ImmutableArray.CreateBuilder<ExportInfo>(count);
-        for (var i = 0; i < count; i++)
-        {
-            builder.Add(new ExportInfo(reader.ReadName(), (SymbolFlags)reader.ReadVarUInt32()));
-        }
-
-        return builder.MoveToImmutable();
-    }
-
-    private static ImmutableArray<ImportInfo> ReadImportInfo(ref WasmReader reader)
-    {
-        var count = reader.ReadCount(minElementSize: 3);
-        var builder = ImmutableArray.CreateBuilder<ImportInfo>(count);
-        for (var i = 0; i < count; i++)
-        {
-            builder.Add(new ImportInfo(reader.ReadName(), reader.ReadName(), (SymbolFlags)reader.ReadVarUInt32()));
-        }
-
-        return builder.MoveToImmutable();
-    }
+    private static ImmutableArray<ImportInfo> ReadImportInfo(ref WasmReader reader) =>
+        SectionReaders.ReadVector(ref reader, 3, (ref WasmReader r) => new ImportInfo(r.ReadName(), r.ReadName(), (SymbolFlags)r.ReadVarUInt32()));
 }

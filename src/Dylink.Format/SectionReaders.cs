@@ -2,9 +2,27 @@ using System.Collections.Immutable;
 
 namespace Dylink.Format;
 
-/// <summary>Readers for the binary encodings shared by several sections (types, limits, segments).</summary>
+/// <summary>Reads one element of a vector.</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public delegate T ElementReader<T>(ref WasmReader reader);
+
+/// <summary>Readers for the binary encodings shared by several sections (vectors, types, limits, segments).</summary>
 public static class SectionReaders
 {
+    /// <summary>Reads a vector: a count checked against the bytes left (see <see cref="WasmReader.ReadCount"/>), then its elements.</summary>
+    public static ImmutableArray<T> ReadVector<T>(ref WasmReader reader, int minElementSize, ElementReader<T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var count = reader.ReadCount(minElementSize);
+        var builder = ImmutableArray.CreateBuilder<T>(count);
+        for (var i = 0; i < count; i++)
+        {
+            builder.Add(read(ref reader));
+        }
+
+        return builder.MoveToImmutable();
+    }
+
     /// <summary>Reads a value type byte.</summary>
     /// <exception cref="WasmFormatException">The byte is not a value type this reader knows.</exception>
     public static ValueType ReadValueType(ref WasmReader reader)
@@ -49,17 +67,7 @@ public static class SectionReaders
         return new FuncType(ReadValueTypes(ref reader), ReadValueTypes(ref reader));
     }
 
-    private static ImmutableArray<ValueType> ReadValueTypes(ref WasmReader reader)
-    {
-        var count = reader.ReadCount();
-        var builder = ImmutableArray.CreateBuilder<ValueType>(count);
-        for (var i = 0; i < count; i++)
-        {
-            builder.Add(ReadValueType(ref reader));
-        }
-
-        return builder.MoveToImmutable();
-    }
+    private static ImmutableArray<ValueType> ReadValueTypes(ref WasmReader reader) => ReadVector(ref reader, 1, ReadValueType);
 
     /// <summary>Reads limits: a flags byte (bit 0 max present, bit 1 shared, bit 2 64-bit), minimum, optional maximum.</summary>
     /// <exception cref="WasmFormatException">The flags are invalid or the maximum is below the minimum.</exception>

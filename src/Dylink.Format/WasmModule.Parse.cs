@@ -86,22 +86,23 @@ public sealed partial record WasmModule
                     ReadCustom(section, reader, isFirst);
                     return;
                 case SectionId.Type:
-                    _types = ReadVector(ref reader, 3, SectionReaders.ReadFuncType);
+                    _types = SectionReaders.ReadVector(ref reader, 3, SectionReaders.ReadFuncType);
                     break;
                 case SectionId.Import:
                     _imports = ReadImports(ref reader);
                     break;
                 case SectionId.Function:
-                    _functions = ReadVector(ref reader, 1, (ref WasmReader r) => ReadTypeIndex(ref r));
+                    _functions = SectionReaders.ReadVector(ref reader, 1, (ref WasmReader r) => ReadTypeIndex(ref r));
                     break;
                 case SectionId.Table:
-                    _tables = ReadVector(ref reader, 2, SectionReaders.ReadTableType);
+                    _tables = SectionReaders.ReadVector(ref reader, 2, SectionReaders.ReadTableType);
                     break;
                 case SectionId.Memory:
-                    _memories = ReadVector(ref reader, 2, SectionReaders.ReadMemoryType);
+                    _memories = SectionReaders.ReadVector(ref reader, 2, SectionReaders.ReadMemoryType);
                     break;
                 case SectionId.Tag:
-                    _tags = ReadVector(ref reader, 2, (ref WasmReader r) => ReadTag(ref r, _importCounts[4] + _tags.Length));
+                    var tagIndex = _importCounts[(int)ExternalKind.Tag];
+                    _tags = SectionReaders.ReadVector(ref reader, 2, (ref WasmReader r) => ReadTag(ref r, tagIndex++));
                     break;
                 case SectionId.Global:
                     _globals = ReadGlobals(ref reader);
@@ -114,18 +115,18 @@ public sealed partial record WasmModule
                     _start = (reader.ReadVarUInt32(), startOffset);
                     break;
                 case SectionId.Element:
-                    _elements = ReadVector(ref reader, 1, SectionReaders.ReadElementSegment);
+                    _elements = SectionReaders.ReadVector(ref reader, 1, SectionReaders.ReadElementSegment);
                     break;
                 case SectionId.DataCount:
                     _dataCount = reader.ReadVarUInt32();
                     break;
                 case SectionId.Code:
                     _codeOffset = section.Offset;
-                    _code = ReadVector(ref reader, 1, SectionReaders.ReadFunctionBody);
+                    _code = SectionReaders.ReadVector(ref reader, 1, SectionReaders.ReadFunctionBody);
                     break;
                 case SectionId.Data:
                     _dataOffset = section.Offset;
-                    _data = ReadVector(ref reader, 1, SectionReaders.ReadDataSegment);
+                    _data = SectionReaders.ReadVector(ref reader, 1, SectionReaders.ReadDataSegment);
                     break;
             }
 
@@ -296,20 +297,6 @@ public sealed partial record WasmModule
                 }
 
                 builder.Add(new Export(exportName, (ExternalKind)kind, index));
-            }
-
-            return builder.MoveToImmutable();
-        }
-
-        private delegate T ElementReader<T>(ref WasmReader reader);
-
-        private static ImmutableArray<T> ReadVector<T>(ref WasmReader reader, int minElementSize, ElementReader<T> read)
-        {
-            var count = reader.ReadCount(minElementSize);
-            var builder = ImmutableArray.CreateBuilder<T>(count);
-            for (var i = 0; i < count; i++)
-            {
-                builder.Add(read(ref reader));
             }
 
             return builder.MoveToImmutable();

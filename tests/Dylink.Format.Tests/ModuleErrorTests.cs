@@ -114,6 +114,10 @@ public class ModuleErrorTests
         Assert.Equal("hi"u8.ToArray(), m.Bytes.Span.Slice((int)m.Data[0].DataOffset, m.Data[0].Size).ToArray());
         Assert.Equal(2u, m.StartFunction);
         Assert.Single(m.Tags);
+        var tags = WasmModule.Parse(Wasmtime.Module.ConvertText("""
+            (module (import "env" "t0" (tag (param i32))) (tag (param i64)) (tag (param f32)))
+            """), "t.wasm").Tags;
+        Assert.Equal([1u, 2u], tags.Select(t => t.Index));
         Assert.Equal(new GlobalType(ValueType.I64, true), m.GlobalType(1));
         Assert.Null(m.Dylink);
     }
