@@ -36,7 +36,7 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
         var (memoryOffsets, tlsOffsets, blockSize, blockAlignment) = LayoutMemory();
         var (tableOffsets, regionSlots) = LayoutTable();
         var memory = MemoryPlan(blockSize, blockAlignment);
-        CheckMainExports(blockSize, regionSlots);
+        CheckMainExports(regionSlots);
 
         var planned = ImmutableArray.CreateBuilder<PlannedModule>(modules.Count);
         for (var i = 0; i < modules.Count; i++)
@@ -210,7 +210,7 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
         .Where(i => i.Kind == ExternalKind.Memory).Select(i => i.Memory!.Value.Minimum).DefaultIfEmpty(0UL).Max();
 
     /// <summary>A non-PIE main owns memory, table and stack; libraries can only use them if it exports them.</summary>
-    private void CheckMainExports(uint blockSize, uint regionSlots)
+    private void CheckMainExports(uint regionSlots)
     {
         if (kind != MainKind.Fixed)
         {
@@ -238,8 +238,6 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
         {
             errors.Add($"{NameOf(mainIndex)}: libraries import __stack_pointer but the main module does not export it (link it with --export=__stack_pointer)");
         }
-
-        _ = blockSize;
     }
 
     private ImportBinding Bind(int importer, Import import, MemoryLayout memory)

@@ -23,6 +23,7 @@ public sealed class DynamicLinker : IDisposable
     private readonly Store _store;
     private readonly Linker _hostModules;
     private readonly Dictionary<string, Function> _hostFunctions = new(StringComparer.Ordinal);
+    private readonly SymbolTable _scope = new();
     private ProgramLoader? _program;
     private bool _disposed;
 
@@ -128,6 +129,11 @@ public sealed class DynamicLinker : IDisposable
 
         var program = new ProgramLoader(plan, _engine, _store, _hostModules, _hostFunctions, Filter(trace));
         program.Execute();
+        foreach (var m in plan.Modules)
+        {
+            _scope.AddModule(m.Index, m.Name, ModuleSymbols.Of(m.Module), i => plan.Modules[i].Name);
+        }
+
         _program = program;
         Plan = plan;
     }
@@ -204,16 +210,13 @@ public sealed class DynamicLinker : IDisposable
         return (int)((Plan.Modules[module].IsRelocatable ? Program.MemoryBases[module] : 0) + value);
     }
 
+    /// <summary>Looks a symbol up with the same rules imports were resolved by (first definition, strong over weak).</summary>
     private (int Module, long Value) Find(string symbol, SymbolKind kind)
     {
         _ = Program;
-        foreach (var m in Plan.Modules)
+        if (_scope.TryLookup(symbol, out var definition) && definition.Symbol.Kind == kind)
         {
-            var found = ModuleSymbols.Of(m.Module).FirstOrDefault(s => s.IsDefined && !s.IsHidden && s.Name == symbol && s.Kind == kind);
-            if (found is not null)
-            {
-                return (m.Index, found.Value ?? 0);
-            }
+            return (definition.Provider, definition.Symbol.Value ?? 0);
         }
 
         throw new KeyNotFoundException($"no loaded module defines {symbol} as {kind.ToString().ToLowerInvariant()}");

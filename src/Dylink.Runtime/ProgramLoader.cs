@@ -20,6 +20,8 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
     private Module[] _compiled = [];
     private Table? _forwarding;
     private uint _tableBlockBase;
+    private uint _blockBase;
+    private bool _basesKnown;
 
     public Memory Memory { get; private set; } = null!;
 
@@ -168,8 +170,6 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
         trace?.Invoke($"memory block: {size} bytes at 0x{address:x} from {main.Name}'s {layout.Allocator}");
     }
 
-    private uint _blockBase;
-
     private static long AlignUp(long value, long alignment) => (value + alignment - 1) / alignment * alignment;
 
     private static long Call(Function f, string owner, params object[] args)
@@ -197,8 +197,10 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
         }
     }
 
+    /// <summary>Sets every GOT entry created before the bases were known (a non-PIE main's); later ones get their value at once.</summary>
     private void FillGot()
     {
+        _basesKnown = true;
         foreach (var (global, value) in _got.Values)
         {
             global.SetValue((int)value());
@@ -315,7 +317,7 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
         {
             entry = (new Global(store, ValueKind.Int32, 0, Mutability.Mutable), value);
             _got.Add((import.Module, import.Name), entry);
-            if (_instances.Any(i => i is not null) || plan.Kind != MainKind.Fixed)
+            if (_basesKnown)
             {
                 entry.Global.SetValue((int)value());
             }
