@@ -57,6 +57,41 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors)
         return mainIndex;
     }
 
+    /// <summary>Registers a module that is loaded already, so that it is found again rather than loaded twice.</summary>
+    public void AddLoaded(LoadedModule module, bool live)
+    {
+        Modules.Add(module);
+        if (live)
+        {
+            var index = Modules.Count - 1;
+            _byName.TryAdd(module.Name, index);
+            if (module.Path is not null)
+            {
+                _byPath.TryAdd(Path.GetFullPath(module.Path), index);
+            }
+        }
+    }
+
+    /// <summary>Loads <paramref name="name"/> (searched as if the main needed it) and, breadth-first, whatever it needs
+    /// that is not loaded yet. Returns the root's index, or null after recording why it could not be loaded.</summary>
+    public int? LoadRoot(string name, int? searchFrom)
+    {
+        var first = Modules.Count;
+        var root = Load(name, searchFrom);
+        for (var i = first; i < Modules.Count; i++)
+        {
+            foreach (var needed in Modules[i].Module.Dylink?.Needed ?? [])
+            {
+                if (Load(needed, i) is { } dependency && !Modules[i].Needed.Contains(dependency))
+                {
+                    Modules[i].Needed.Add(dependency);
+                }
+            }
+        }
+
+        return root;
+    }
+
     private int Add(LoadedModule module)
     {
         Modules.Add(module);

@@ -19,6 +19,9 @@ public enum MemoryPlacement
 {
     /// <summary>At a fixed address in a memory the loader creates (<see cref="MemoryLayout.FixedBase"/>).</summary>
     Fixed,
+    /// <summary>For a library opened at run time when the loader owns the memory: taken from the loader's own heap,
+    /// which grows the memory at its end.</summary>
+    LoaderHeap,
     /// <summary>Allocated at run time from the main module's exported allocator (<c>aligned_alloc</c>, <c>memalign</c> or <c>malloc</c>),
     /// so that it can never collide with the main's heap.</summary>
     MainAllocator,
@@ -46,7 +49,7 @@ public enum SlotLocation
     Block,
     /// <summary>Already placed by the provider's own element segment, at <see cref="FunctionSlot.Offset"/> from its <c>__table_base</c>.</summary>
     ProviderTable,
-    /// <summary>Already placed by a non-relocatable main's element segment, at the absolute index <see cref="FunctionSlot.Offset"/>.</summary>
+    /// <summary>At the absolute table index <see cref="FunctionSlot.Offset"/>: from a non-relocatable main's element segment, or given by an earlier load.</summary>
     Absolute,
 }
 
@@ -108,6 +111,9 @@ public sealed record PlannedModule(
 /// <param name="MainRunsOwnConstructors">True when the main is a command (<c>_start</c>), whose start code runs its
 /// constructors: the loader then runs only the libraries'.</param>
 /// <param name="Warnings">Non-fatal findings (e.g. a definition interposed by an earlier one).</param>
+/// <param name="FirstNewModule">Modules below this index were loaded by earlier plans (a <c>dlopen</c> plan extends a
+/// running program); only the others are instantiated, laid out and initialised by this plan.</param>
+/// <param name="Root">For a <c>dlopen</c> plan: the index of the library asked for (possibly loaded already).</param>
 public sealed record LinkPlan(
     MainKind Kind,
     ImmutableArray<PlannedModule> Modules,
@@ -119,8 +125,13 @@ public sealed record LinkPlan(
     ImmutableArray<int> InstantiationOrder,
     ImmutableArray<int> ConstructorOrder,
     bool MainRunsOwnConstructors,
-    ImmutableArray<string> Warnings)
+    ImmutableArray<string> Warnings,
+    int FirstNewModule = 0,
+    int? Root = null)
 {
+    /// <summary>The modules this plan loads.</summary>
+    public IEnumerable<PlannedModule> NewModules => Modules.Skip(FirstNewModule);
+
     /// <summary>The main module, if the program has a wasm main.</summary>
     public PlannedModule? Main => Modules.FirstOrDefault(m => m.IsMain);
 }

@@ -75,6 +75,45 @@ public static class LinkPlanner
     }
 
     /// <summary>
+    /// Plans a <c>dlopen</c>: loads <paramref name="name"/> and whatever it needs that is not loaded yet, and binds the
+    /// new modules against the program's global scope, their own dependencies (local ones included) and themselves.
+    /// The running program is not changed; <see cref="ProgramScope.Commit"/> records the load once it has succeeded.
+    /// </summary>
+    /// <param name="scope">The running program.</param>
+    /// <param name="name">A library name (searched like NEEDED, from the main's directory) or a path.</param>
+    /// <param name="options">Search paths and host symbols.</param>
+    /// <exception cref="LinkException">The library or a dependency is missing or malformed, or symbols do not resolve.</exception>
+    public static LinkPlan PlanOpen(ProgramScope scope, string name, LinkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        var loader = new LibraryLoader(options, errors);
+        foreach (var m in scope.Modules)
+        {
+            var loaded = new LoadedModule(m.Name, m.Path, m.Module, m.NeededBy);
+            loaded.Needed.AddRange(m.Needed);
+            loader.AddLoaded(loaded, scope.IsLive(m.Index));
+        }
+
+        var first = scope.Modules.Count;
+        var main = scope.Initial.Main;
+        var root = loader.LoadRoot(name, main?.Index);
+        ThrowIfAny(name, errors);
+        foreach (var m in loader.Modules.Skip(first).Where(m => m.Module.Dylink is null))
+        {
+            errors.Add($"{m.Name}: not a shared library: it has no dylink.0 section");
+        }
+
+        ThrowIfAny(name, errors);
+        var context = new PlanContext(loader.Modules, main?.Index ?? -1, scope.Initial.Kind, options, errors, scope, root!.Value);
+        var plan = context.Build();
+        ThrowIfAny(name, errors);
+        return plan;
+    }
+
+    /// <summary>
     /// A main is relocatable (PIE) when it takes its data address from the loader (<c>env.__memory_base</c>). A
     /// non-PIE main may still carry a dylink.0 section (wasm-ld adds one when it is linked against a library), so the
     /// section's presence decides nothing.

@@ -4,9 +4,13 @@ using Dylink.Format;
 namespace Dylink.Linking;
 
 /// <summary>The state of one planning run: layout first, then bindings, which allocate function slots as they go.</summary>
-internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, MainKind kind, LinkOptions options, List<string> errors)
+/// <remarks>With a <paramref name="scope"/>, the plan extends a running program (<c>dlopen</c>): modules below
+/// <c>scope.Modules.Count</c> exist already and only the others are laid out, bound and initialised.</remarks>
+internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, MainKind kind, LinkOptions options, List<string> errors,
+    ProgramScope? scope = null, int? root = null)
 {
-    private readonly SymbolTable _symbols = new();
+    private readonly int _first = scope?.Modules.Count ?? 0;
+    private SymbolTable _symbols = new();
     private readonly Dictionary<string, HostSymbol> _host = options.HostSymbols.ToDictionary(h => h.Name, StringComparer.Ordinal);
     private readonly List<FunctionSlot> _slots = [];
     private readonly Dictionary<(int, string), int> _slotIndex = [];
@@ -17,17 +21,14 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
 
     public LinkPlan Build()
     {
-        var moduleSymbols = modules.Select(m => ModuleSymbols.Of(m.Module)).ToArray();
-        for (var i = 0; i < modules.Count; i++)
-        {
-            _symbols.AddModule(i, modules[i].Name, moduleSymbols[i], index => modules[index].Name);
-        }
-
+        BuildScope();
         var constructorOrder = ConstructorOrder();
-        var instantiationOrder = kind == MainKind.Fixed
+        var instantiationOrder = kind == MainKind.Fixed && scope is null
             ? [mainIndex, .. constructorOrder.Where(i => i != mainIndex)]
             : constructorOrder;
-        _instantiationPosition = new int[modules.Count];
+
+        // Modules loaded earlier exist already (position -1): every binding to them is direct.
+        _instantiationPosition = Enumerable.Repeat(-1, modules.Count).ToArray();
         for (var position = 0; position < instantiationOrder.Length; position++)
         {
             _instantiationPosition[instantiationOrder[position]] = position;
@@ -35,14 +36,18 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
 
         var (memoryOffsets, tlsOffsets, blockSize, blockAlignment) = LayoutMemory();
         var (tableOffsets, regionSlots) = LayoutTable();
-        var memory = MemoryPlan(blockSize, blockAlignment);
-        CheckMainExports(regionSlots);
+        var memory = scope is null ? MemoryPlan(blockSize, blockAlignment) : ExtensionMemoryPlan(blockSize, blockAlignment);
+        if (scope is null)
+        {
+            CheckMainExports(regionSlots);
+        }
 
         var planned = ImmutableArray.CreateBuilder<PlannedModule>(modules.Count);
-        for (var i = 0; i < modules.Count; i++)
+        planned.AddRange(scope?.Modules ?? []);
+        for (var i = _first; i < modules.Count; i++)
         {
             var m = modules[i];
-            var bindings = m.Module.Imports.Select(import => Bind(i, import, memory)).ToImmutableArray();
+            var bindings = m.Module.Imports.Select(import => Bind(i, import, scope?.Initial.Memory ?? memory)).ToImmutableArray();
             planned.Add(new PlannedModule(i, m.Name, m.Path, m.Module, i == mainIndex, IsRelocatable(i),
                 [.. m.Needed], m.NeededBy, memoryOffsets[i], tableOffsets[i], bindings, tlsOffsets[i]));
         }
@@ -50,7 +55,48 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
         return new LinkPlan(kind, planned.MoveToImmutable(), memory, regionSlots + _blockSlots, regionSlots,
             [.. _slots], [.. _forwarders], instantiationOrder, constructorOrder,
             mainIndex >= 0 && modules[mainIndex].Module.Exports.Any(e => e.Name == WellKnownSymbols.Start && e.Kind == ExternalKind.Function),
-            [.. _symbols.Interpositions]);
+            [.. _symbols.Interpositions], _first, root);
+    }
+
+    /// <summary>
+    /// The lookup scope: every module in load order at start-up. For a <c>dlopen</c>, the program's global scope first,
+    /// then the opened library's dependency closure breadth-first — including local libraries it needs, which only
+    /// it can see (musl's rule).
+    /// </summary>
+    private void BuildScope()
+    {
+        if (scope is null)
+        {
+            for (var i = 0; i < modules.Count; i++)
+            {
+                _symbols.AddModule(i, modules[i].Name, ModuleSymbols.Of(modules[i].Module), NameOf);
+            }
+
+            return;
+        }
+
+        _symbols = scope.Global.Clone();
+        var closure = new List<int> { root!.Value };
+        for (var i = 0; i < closure.Count; i++)
+        {
+            closure.AddRange(modules[closure[i]].Needed.Where(d => !closure.Contains(d)));
+        }
+
+        foreach (var i in closure.Where(i => i >= _first || !scope.IsGlobal(i)))
+        {
+            _symbols.AddModule(i, modules[i].Name, ModuleSymbols.Of(modules[i].Module), NameOf);
+        }
+    }
+
+    /// <summary>A <c>dlopen</c>'s libraries get a fresh block: from the main's allocator when it has one (its heap owns
+    /// the free memory), otherwise from the loader's heap at the end of memory.</summary>
+    private MemoryLayout ExtensionMemoryPlan(uint blockSize, uint blockAlignment)
+    {
+        var allocator = mainIndex >= 0
+            ? WellKnownSymbols.Allocators.FirstOrDefault(a => modules[mainIndex].Module.Exports.Any(e => e.Name == a && e.Kind == ExternalKind.Function))
+            : null;
+        return new MemoryLayout(allocator is null ? MemoryPlacement.LoaderHeap : MemoryPlacement.MainAllocator,
+            blockSize, blockAlignment, null, false, 0, null, 0, null, allocator);
     }
 
     private bool IsRelocatable(int index) => index != mainIndex || kind == MainKind.Relocatable;
@@ -81,12 +127,17 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
             }
         }
 
-        for (var i = 0; i < modules.Count; i++)
+        for (var i = 0; i < _first; i++)
+        {
+            visited[i] = true; // initialised by an earlier plan
+        }
+
+        for (var i = _first; i < modules.Count; i++)
         {
             Visit(i);
         }
 
-        if (mainIndex >= 0)
+        if (mainIndex >= _first)
         {
             order.Add(mainIndex);
         }
@@ -109,7 +160,7 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
             offset += size;
         }
 
-        for (var i = 0; i < modules.Count; i++)
+        for (var i = _first; i < modules.Count; i++)
         {
             if (IsRelocatable(i) && modules[i].Module.Dylink is { } dylink)
             {
@@ -118,7 +169,7 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
             }
         }
 
-        for (var i = 0; i < modules.Count; i++)
+        for (var i = _first; i < modules.Count; i++)
         {
             if (TlsBlock(i) is { } tls)
             {
@@ -165,7 +216,7 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
     {
         var offsets = new uint[modules.Count];
         ulong offset = 0;
-        for (var i = 0; i < modules.Count; i++)
+        for (var i = _first; i < modules.Count; i++)
         {
             if (!IsRelocatable(i) || modules[i].Module.Dylink is not { } dylink)
             {
@@ -474,6 +525,11 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
 
     private FunctionSlot? ExistingSlot(Definition definition)
     {
+        if (scope is not null && scope.TryGetSlot(definition.Provider, definition.Symbol.Name, out var known))
+        {
+            return new FunctionSlot(definition.Provider, definition.Symbol.Name, SlotLocation.Absolute, known);
+        }
+
         var module = modules[definition.Provider].Module;
         var functionIndex = (uint)definition.Symbol.Value!.Value;
         foreach (var segment in module.Elements)

@@ -66,6 +66,18 @@ public sealed class SymbolTable
         return false;
     }
 
+    /// <summary>A copy that later additions to either table do not affect.</summary>
+    public SymbolTable Clone()
+    {
+        var copy = new SymbolTable();
+        foreach (var (name, definition) in _definitions)
+        {
+            copy._definitions.Add(name, definition);
+        }
+
+        return copy;
+    }
+
     /// <summary>Finds the definition of <paramref name="name"/>.</summary>
     public bool TryLookup(string name, out Definition definition) => _definitions.TryGetValue(name, out definition!);
 

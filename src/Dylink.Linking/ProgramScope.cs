@@ -1,0 +1,110 @@
+using System.Collections.Immutable;
+
+namespace Dylink.Linking;
+
+/// <summary>
+/// What a running program has loaded: every module (by stable index; unloaded ones stay as tombstones so indices never
+/// move), which are live and which are global, the global lookup scope, and the table slot each function got. The
+/// runtime owns it, updates it only after a load succeeded (or an unload finished), and passes it to
+/// <see cref="LinkPlanner.PlanOpen"/> to plan the next <c>dlopen</c>.
+/// </summary>
+public sealed class ProgramScope
+{
+    private readonly List<PlannedModule> _modules = [];
+    private readonly List<bool> _live = [];
+    private readonly List<bool> _global = [];
+    private readonly Dictionary<(int, string), uint> _slots = [];
+
+    /// <summary>Starts from the program loaded at start-up: all of its modules are global.</summary>
+    public ProgramScope(LinkPlan initial)
+    {
+        ArgumentNullException.ThrowIfNull(initial);
+        Initial = initial;
+        Global = new SymbolTable();
+        Add(initial, global: true);
+    }
+
+    /// <summary>The start-up plan (main kind, memory layout).</summary>
+    public LinkPlan Initial { get; }
+
+    /// <summary>Every module ever loaded, by index.</summary>
+    public IReadOnlyList<PlannedModule> Modules => _modules;
+
+    /// <summary>The global lookup scope: definitions of live global modules in load order.</summary>
+    public SymbolTable Global { get; private set; }
+
+    /// <summary>True while the module at <paramref name="index"/> is loaded.</summary>
+    public bool IsLive(int index) => _live[index];
+
+    /// <summary>True when the module's symbols are in the global scope (start-up modules, <c>RTLD_GLOBAL</c>).</summary>
+    public bool IsGlobal(int index) => _global[index];
+
+    /// <summary>The table index of a function that has one.</summary>
+    public bool TryGetSlot(int provider, string export, out uint slot) => _slots.TryGetValue((provider, export), out slot);
+
+    /// <summary>Records a successful load: its modules become live (and global if asked), its slots known.</summary>
+    /// <param name="plan">The executed plan.</param>
+    /// <param name="global">Whether the new modules join the global scope.</param>
+    /// <param name="slotIndex">The absolute table index the runtime gave each of the plan's slots.</param>
+    public void Commit(LinkPlan plan, bool global, IReadOnlyList<uint> slotIndex)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(slotIndex);
+        Add(plan, global);
+        for (var i = 0; i < plan.Slots.Length; i++)
+        {
+            _slots.TryAdd((plan.Slots[i].Provider, plan.Slots[i].ExportName), slotIndex[i]);
+        }
+    }
+
+    /// <summary>Makes an already loaded module global (<c>dlopen</c> with <c>RTLD_GLOBAL</c> of a local library).</summary>
+    public void Promote(int index)
+    {
+        if (!_global[index])
+        {
+            _global[index] = true;
+            RebuildGlobalScope();
+        }
+    }
+
+    /// <summary>Removes an unloaded module: it leaves the scope, its slots are forgotten. Returns the slots it had.</summary>
+    public ImmutableArray<uint> Remove(int index)
+    {
+        _live[index] = false;
+        var slots = _slots.Where(s => s.Key.Item1 == index).ToList();
+        foreach (var slot in slots)
+        {
+            _slots.Remove(slot.Key);
+        }
+
+        RebuildGlobalScope();
+        return [.. slots.Select(s => s.Value)];
+    }
+
+    private void Add(LinkPlan plan, bool global)
+    {
+        foreach (var module in plan.Modules.Skip(_modules.Count))
+        {
+            _modules.Add(module);
+            _live.Add(true);
+            _global.Add(global);
+            if (global)
+            {
+                Global.AddModule(module.Index, module.Name, ModuleSymbols.Of(module.Module), i => _modules[i].Name);
+            }
+        }
+    }
+
+    // Shadowed definitions come back when the one that hid them goes: rebuild rather than patch.
+    private void RebuildGlobalScope()
+    {
+        Global = new SymbolTable();
+        for (var i = 0; i < _modules.Count; i++)
+        {
+            if (_live[i] && _global[i])
+            {
+                Global.AddModule(i, _modules[i].Name, ModuleSymbols.Of(_modules[i].Module), j => _modules[j].Name);
+            }
+        }
+    }
+}
