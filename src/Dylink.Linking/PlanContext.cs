@@ -340,6 +340,13 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
     private ImportBinding BindFunction(int importer, Import import)
     {
         var signature = modules[importer].Module.Types[(int)import.TypeIndex];
+        if (WellKnownSymbols.LoaderProvided.Contains(import.Name) && _host.TryGetValue(import.Name, out var loaderFunction)
+            && (import.Name != "__cxa_atexit" || importer != mainIndex))
+        {
+            CheckSignature(importer, import.Name, signature, loaderFunction.Signature, "the loader");
+            return new HostBinding(import);
+        }
+
         if (!Lookup(importer, import, SymbolKind.Function, out var definition, out var mismatch))
         {
             if (mismatch)

@@ -14,6 +14,7 @@ public sealed class ProgramScope
     private readonly List<bool> _live = [];
     private readonly List<bool> _global = [];
     private readonly Dictionary<(int, string), uint> _slots = [];
+    private readonly List<HashSet<int>> _uses = [];
 
     /// <summary>Starts from the program loaded at start-up: all of its modules are global.</summary>
     public ProgramScope(LinkPlan initial)
@@ -67,8 +68,27 @@ public sealed class ProgramScope
         }
     }
 
-    /// <summary>Removes an unloaded module: it leaves the scope, its slots are forgotten. Returns the slots it had.</summary>
-    public ImmutableArray<uint> Remove(int index)
+    /// <summary>Records a slot given to a function outside a plan (<c>dlsym</c> of a function that had none).</summary>
+    public void AddSlot(int provider, string export, uint slot) => _slots.TryAdd((provider, export), slot);
+
+    /// <summary>The function at a table index, if the program gave it that slot.</summary>
+    public bool TryGetFunctionAt(uint slot, out int provider, out string export)
+    {
+        foreach (var ((p, e), s) in _slots)
+        {
+            if (s == slot)
+            {
+                (provider, export) = (p, e);
+                return true;
+            }
+        }
+
+        (provider, export) = (-1, "");
+        return false;
+    }
+
+    /// <summary>Removes an unloaded module: it leaves the scope and its slots are forgotten. Returns the slots it had.</summary>
+    public ImmutableArray<(string Export, uint Slot)> Remove(int index)
     {
         _live[index] = false;
         var slots = _slots.Where(s => s.Key.Item1 == index).ToList();
@@ -78,8 +98,13 @@ public sealed class ProgramScope
         }
 
         RebuildGlobalScope();
-        return [.. slots.Select(s => s.Value)];
+        return [.. slots.Select(s => (s.Key.Item2, s.Value))];
     }
+
+    /// <summary>True while another live module needs <paramref name="index"/>: it lists it in NEEDED, or one of its
+    /// imports is bound to it (a function, a global, a data address, a function's slot).</summary>
+    public bool IsUsedByOthers(int index) =>
+        Enumerable.Range(0, _modules.Count).Any(i => i != index && _live[i] && (_modules[i].Needed.Contains(index) || _uses[i].Contains(index)));
 
     private void Add(LinkPlan plan, bool global)
     {
@@ -88,6 +113,14 @@ public sealed class ProgramScope
             _modules.Add(module);
             _live.Add(true);
             _global.Add(global);
+            _uses.Add([.. module.Imports.Select(b => b switch
+            {
+                FunctionBinding f => f.Provider,
+                GlobalBinding g => g.Provider,
+                DataAddressBinding d => d.Provider,
+                FunctionAddressBinding a => plan.Slots[a.Slot].Provider,
+                _ => -1,
+            }).Where(p => p >= 0)]);
             if (global)
             {
                 Global.AddModule(module.Index, module.Name, ModuleSymbols.Of(module.Module), i => _modules[i].Name);

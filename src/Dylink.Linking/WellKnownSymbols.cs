@@ -69,6 +69,15 @@ public static class WellKnownSymbols
         "__tls_base", TlsSize, TlsAlign, "__dso_handle",
     };
 
+    /// <summary>
+    /// Functions the loader itself provides to libraries, ahead of any module's definition: the <c>dlfcn.h</c> family,
+    /// and <c>__cxa_atexit</c> so that a library's destructors run when it is unloaded rather than at exit.
+    /// </summary>
+    public static readonly IReadOnlySet<string> LoaderProvided = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "dlopen", "dlsym", "dlclose", "dlerror", "dladdr", "__cxa_atexit",
+    };
+
     /// <summary>Allocators a non-relocatable main may export, in order of preference, to place library data in its heap.</summary>
     public static readonly IReadOnlyList<string> Allocators = ["aligned_alloc", "memalign", "malloc"];
 }

@@ -16,15 +16,16 @@ namespace Dylink.Runtime;
 /// int exitCode = linker.RunMain();
 /// </code>
 /// </example>
-public sealed class DynamicLinker : IDisposable
+public sealed partial class DynamicLinker : IDisposable
 {
     private readonly DynamicLinkerOptions _options;
     private readonly Engine _engine;
     private readonly Store _store;
     private readonly Linker _hostModules;
     private readonly Dictionary<string, Function> _hostFunctions = new(StringComparer.Ordinal);
-    private readonly SymbolTable _scope = new();
-    private ProgramLoader? _program;
+    private readonly ProgramState _state = new();
+    private ProgramScope? _scope;
+    private LinkOptions _linkOptions = new();
     private bool _disposed;
 
     /// <summary>Creates a linker with its own engine and store. WASI preview1 is available to the program with the
@@ -50,18 +51,23 @@ public sealed class DynamicLinker : IDisposable
     /// <exception cref="InvalidOperationException">Nothing is loaded.</exception>
     public Memory Memory => Program.Memory;
 
+    /// <summary>Loaded modules' instances by module index; unloaded ones stay (Wasmtime frees instances only with the store).</summary>
+    internal IReadOnlyList<Wasmtime.Instance?> Instances => Program.Instances;
+
     /// <summary>The program's function table.</summary>
     /// <exception cref="InvalidOperationException">Nothing is loaded.</exception>
     public Table Table => Program.Table;
 
-    private ProgramLoader Program
+    private ProgramState Program
     {
         get
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return _program ?? throw new InvalidOperationException("no program is loaded: call Load first");
+            return _scope is null ? throw new InvalidOperationException("no program is loaded: call Load first") : _state;
         }
     }
+
+    private ProgramScope Scope => _scope ?? throw new InvalidOperationException("no program is loaded: call Load first");
 
     /// <summary>Sets the WASI configuration (arguments, environment, preopened directories, standard streams).</summary>
     public void ConfigureWasi(WasiConfiguration configuration)
@@ -79,7 +85,7 @@ public sealed class DynamicLinker : IDisposable
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(callback);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_program is not null)
+        if (_scope is not null)
         {
             throw new InvalidOperationException("host functions must be defined before the program is loaded");
         }
@@ -92,50 +98,56 @@ public sealed class DynamicLinker : IDisposable
     /// <exception cref="WasmFormatException">A module is malformed.</exception>
     /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed.</exception>
     public void Load(string mainPath, LinkOptions? options = null) =>
-        Load(LinkPlanner.Plan(mainPath, WithHostSymbols(options ?? new LinkOptions())));
+        Load(LinkPlanner.Plan(mainPath, WithHostSymbols(options ?? new LinkOptions())), options);
 
     /// <summary>Plans and loads a program whose main module is given as bytes (see <see cref="LinkPlanner.Plan(string, ReadOnlyMemory{byte}, LinkOptions)"/>).</summary>
     /// <exception cref="LinkException">Libraries are missing, symbols undefined, or imports mismatched.</exception>
     /// <exception cref="WasmFormatException">A module is malformed.</exception>
     /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed.</exception>
     public void Load(string name, ReadOnlyMemory<byte> mainBytes, LinkOptions? options = null) =>
-        Load(LinkPlanner.Plan(name, mainBytes, WithHostSymbols(options ?? new LinkOptions())));
+        Load(LinkPlanner.Plan(name, mainBytes, WithHostSymbols(options ?? new LinkOptions())), options);
 
     /// <summary>Loads libraries with no wasm main: the linker creates memory and table, and the functions defined with
     /// <see cref="DefineFunction"/> take the main's place.</summary>
     /// <exception cref="LinkException">Libraries are missing, symbols undefined, or imports mismatched.</exception>
     /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed.</exception>
-    public void LoadLibraries(LinkOptions options) => Load(LinkPlanner.PlanHosted(WithHostSymbols(options)));
+    public void LoadLibraries(LinkOptions options) => Load(LinkPlanner.PlanHosted(WithHostSymbols(options)), options);
 
     /// <summary>Executes a plan made by <see cref="LinkPlanner"/>.</summary>
+    /// <param name="plan">The start-up plan.</param>
+    /// <param name="options">The options later <c>dlopen</c>s search with (search paths, library path).</param>
     /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed.</exception>
-    public void Load(LinkPlan plan)
+    public void Load(LinkPlan plan, LinkOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_program is not null)
+        if (_scope is not null)
         {
-            throw new InvalidOperationException("a program is loaded already; use a new DynamicLinker");
+            throw new InvalidOperationException("a program is loaded already; use Open to add libraries, or a new DynamicLinker");
         }
 
-        var trace = _options.Debug == DebugTrace.None ? null : _options.Trace ?? Console.Error.WriteLine;
         if ((_options.Debug & DebugTrace.Symbols) != 0)
         {
             foreach (var warning in plan.Warnings)
             {
-                trace!($"symbols: {warning}");
+                Trace!($"symbols: {warning}");
             }
         }
 
-        var program = new ProgramLoader(plan, _engine, _store, _hostModules, _hostFunctions, Filter(trace));
-        program.Execute();
-        foreach (var m in plan.Modules)
-        {
-            _scope.AddModule(m.Index, m.Name, ModuleSymbols.Of(m.Module), i => plan.Modules[i].Name);
-        }
-
-        _program = program;
+        Execute(plan);
+        _scope = new ProgramScope(plan);
         Plan = plan;
+        _linkOptions = WithHostSymbols(options ?? new LinkOptions());
+        _permanent.UnionWith(plan.Modules.Select(m => m.Index));
+    }
+
+    private Action<string>? Trace => _options.Debug == DebugTrace.None ? null : _options.Trace ?? Console.Error.WriteLine;
+
+    private ProgramLoader Execute(LinkPlan plan)
+    {
+        var loader = new ProgramLoader(plan, _state, _engine, _store, _hostModules, _hostFunctions, Filter(Trace));
+        loader.Execute();
+        return loader;
     }
 
     /// <summary>Runs the main module's <c>_start</c> and returns its exit code (0 when it returns normally).</summary>
@@ -207,14 +219,14 @@ public sealed class DynamicLinker : IDisposable
     public int GetDataAddress(string symbol)
     {
         var (module, value) = Find(symbol, SymbolKind.Data);
-        return (int)((Plan.Modules[module].IsRelocatable ? Program.MemoryBases[module] : 0) + value);
+        return (int)((Scope.Modules[module].IsRelocatable ? Program.MemoryBases[module] : 0) + value);
     }
 
     /// <summary>Looks a symbol up with the same rules imports were resolved by (first definition, strong over weak).</summary>
     private (int Module, long Value) Find(string symbol, SymbolKind kind)
     {
         _ = Program;
-        if (_scope.TryLookup(symbol, out var definition) && definition.Symbol.Kind == kind)
+        if (Scope.Global.TryLookup(symbol, out var definition) && definition.Symbol.Kind == kind)
         {
             return (definition.Provider, definition.Symbol.Value ?? 0);
         }
@@ -234,10 +246,14 @@ public sealed class DynamicLinker : IDisposable
                 }
             };
 
-    private LinkOptions WithHostSymbols(LinkOptions options) => options with
+    private LinkOptions WithHostSymbols(LinkOptions options)
     {
-        HostSymbols = [.. options.HostSymbols, .. _hostFunctions.Select(h => new HostSymbol(h.Key, HostFunctions.Signature(h.Value)))],
-    };
+        DefineLoaderFunctions();
+        return options with
+        {
+            HostSymbols = [.. options.HostSymbols, .. _hostFunctions.Select(h => new HostSymbol(h.Key, HostFunctions.Signature(h.Value)))],
+        };
+    }
 
     /// <inheritdoc/>
     public void Dispose()

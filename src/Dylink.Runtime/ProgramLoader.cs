@@ -10,70 +10,191 @@ namespace Dylink.Runtime;
 /// libraries' data and table blocks, instantiates every module from an explicit import array, fills the GOT and the
 /// table, then runs relocations and constructors, dependencies first.
 /// </summary>
-internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, Linker hostModules,
+internal sealed class ProgramLoader(LinkPlan plan, ProgramState state, Engine engine, Store store, Linker hostModules,
     IReadOnlyDictionary<string, Function> hostFunctions, Action<string>? trace)
 {
-    private readonly Instance?[] _instances = new Instance?[plan.Modules.Length];
-    private readonly uint[] _memoryBases = new uint[plan.Modules.Length];
-    private readonly uint[] _tableBases = new uint[plan.Modules.Length];
-    private readonly Dictionary<(string, string), (Global Global, Func<long> Value)> _got = [];
-    private Module[] _compiled = [];
-    private Table? _forwarding;
+    private readonly Dictionary<int, Module> _compiled = [];
+    private readonly List<(Global Global, Func<long> Value)> _pendingGot = [];
+    private readonly List<(Table Table, uint Slot)> _slotsSet = [];
+    private readonly List<string> _gotCreated = [];
     private uint _tableBlockBase;
     private uint _blockBase;
+    private int _block = -1;
+    private uint _forwardBase;
     private bool _basesKnown;
 
-    public Memory Memory { get; private set; } = null!;
+    private Memory Memory => state.Memory;
 
-    public Table Table { get; private set; } = null!;
-
-    public Global StackPointer { get; private set; } = null!;
-
-    public IReadOnlyList<Instance?> Instances => _instances;
-
-    public IReadOnlyList<uint> MemoryBases => _memoryBases;
+    private Table Table => state.Table;
 
     public uint SlotIndex(FunctionSlot slot) => slot.Location switch
     {
         SlotLocation.Block => _tableBlockBase + plan.SlotBlockOffset + slot.Offset,
-        SlotLocation.ProviderTable => _tableBases[slot.Provider] + slot.Offset,
+        SlotLocation.ProviderTable => state.TableBases[slot.Provider] + slot.Offset,
         _ => slot.Offset,
     };
 
+    /// <summary>The absolute table index of each of the plan's slots (valid after <see cref="Execute"/>).</summary>
+    public IReadOnlyList<uint> SlotIndices => [.. plan.Slots.Select(SlotIndex)];
+
+    /// <summary>The block this plan's modules were placed in, or -1.</summary>
+    public int Block => _block;
+
     public void Execute()
     {
-        _compiled = [.. plan.Modules.Select(Compile)];
-        _forwarding = plan.Forwarders.Length > 0 ? new Table(store, TableKind.FuncRef, null, (uint)plan.Forwarders.Length) : null;
-        if (plan.Memory.CreatesMemory)
+        state.EnsureModules(plan.Modules.Length);
+        foreach (var m in plan.NewModules)
         {
-            Memory = new Memory(store, plan.Memory.InitialPages);
+            _compiled[m.Index] = Compile(m);
         }
 
-        var first = plan.InstantiationOrder[0];
-        if (plan.Kind == MainKind.Fixed)
+        GrowForwarding();
+        if (plan.FirstNewModule == 0)
         {
-            AdoptMainTableBase(first);
-            Instantiate(first);
-            AdoptMainExports(first);
-            PublishFunctions(first);
+            StartProgram();
         }
         else
         {
-            Table = new Table(store, TableKind.FuncRef, null, 1 + plan.TableBlockSize);
+            try
+            {
+                PlaceTableBlock();
+                PlaceMemoryBlock();
+                LoadModules();
+            }
+            catch
+            {
+                Rollback();
+                throw;
+            }
+
+            return;
+        }
+
+        LoadModules();
+    }
+
+    /// <summary>Start-up: create or adopt memory, table and stack pointer, then place the first blocks.</summary>
+    private void StartProgram()
+    {
+        if (plan.Memory.CreatesMemory)
+        {
+            state.Memory = new Memory(store, plan.Memory.InitialPages);
+        }
+
+        if (plan.Kind == MainKind.Fixed)
+        {
+            var main = plan.InstantiationOrder[0];
+            AdoptMainTableBase(main);
+            Instantiate(main);
+            AdoptMainExports(main);
+            PublishFunctions(main);
+        }
+        else
+        {
+            state.Table = new Table(store, TableKind.FuncRef, null, 1 + plan.TableBlockSize);
             _tableBlockBase = 1; // slot 0 stays null, so a null function pointer never calls anything
-            StackPointer = new Global(store, ValueKind.Int32, (int)plan.Memory.StackPointer!.Value, Mutability.Mutable);
+            state.StackPointer = new Global(store, ValueKind.Int32, (int)plan.Memory.StackPointer!.Value, Mutability.Mutable);
         }
 
         PlaceMemoryBlock();
+    }
+
+    private void LoadModules()
+    {
         ComputeBases();
         FillGot();
-        foreach (var index in plan.InstantiationOrder.Where(i => _instances[i] is null))
+        foreach (var index in plan.InstantiationOrder.Where(i => state.Instances[i] is null))
         {
             Instantiate(index);
             PublishFunctions(index);
         }
 
+        // Functions of modules loaded earlier that got their first slot in this plan.
+        foreach (var slot in plan.Slots.Where(s => s.Provider < plan.FirstNewModule && s.Location == SlotLocation.Block))
+        {
+            SetSlot(Table, SlotIndex(slot), ProviderFunction(slot.Provider, slot.ExportName));
+        }
+
         RunInitializers();
+    }
+
+    private void GrowForwarding()
+    {
+        if (plan.Forwarders.Length == 0)
+        {
+            return;
+        }
+
+        if (state.Forwarding is null)
+        {
+            state.Forwarding = new Table(store, TableKind.FuncRef, null, (uint)plan.Forwarders.Length);
+            _forwardBase = 0;
+        }
+        else
+        {
+            _forwardBase = (uint)state.Forwarding.Grow((uint)plan.Forwarders.Length, null);
+        }
+    }
+
+    /// <summary>A <c>dlopen</c>'s table block: a range freed by an unload if one fits, else the table grows once.</summary>
+    private void PlaceTableBlock()
+    {
+        if (plan.TableBlockSize == 0)
+        {
+            return;
+        }
+
+        _tableBlockBase = state.FreeSlots.Take(plan.TableBlockSize, 1) ?? GrowTable();
+    }
+
+    private uint GrowTable()
+    {
+        try
+        {
+            return (uint)Table.Grow(plan.TableBlockSize, null);
+        }
+        catch (WasmtimeException e)
+        {
+            var owner = plan.Modules[plan.Root ?? 0].Name;
+            throw new LoadException(owner, $"{owner}: the function table cannot grow by {plan.TableBlockSize} slots", e);
+        }
+    }
+
+    /// <summary>Undoes a failed <c>dlopen</c>: its slots are emptied and its table and memory blocks given back. Instances
+    /// made so far stay in the store (Wasmtime frees instances only with their store) but nothing refers to them.</summary>
+    private void Rollback()
+    {
+        foreach (var (table, slot) in _slotsSet)
+        {
+            table.SetElement(slot, null);
+        }
+
+        if (plan.TableBlockSize > 0 && _tableBlockBase != 0)
+        {
+            state.FreeSlots.Free(_tableBlockBase, plan.TableBlockSize);
+        }
+
+        if (_block >= 0)
+        {
+            state.Blocks[_block].LiveModules = 0;
+            state.ReleaseBlock(_block, plan.Main is { } main ? state.Instances[main.Index]?.GetFunction("free") : null);
+        }
+
+        foreach (var key in _gotCreated)
+        {
+            state.Got.Remove(key);
+        }
+
+        foreach (var m in plan.NewModules)
+        {
+            state.Instances[m.Index] = null;
+        }
+    }
+
+    private void SetSlot(Table table, uint slot, Function function)
+    {
+        table.SetElement(slot, function);
+        _slotsSet.Add((table, slot));
     }
 
     private Module Compile(PlannedModule m)
@@ -97,7 +218,7 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
         _tableBlockBase = module.Tables.Length > 0 ? (uint)module.Tables[0].Limits.Minimum : 1;
         if (module.Tables.Length == 0)
         {
-            Table = new Table(store, TableKind.FuncRef, null, 1 + plan.TableBlockSize);
+            state.Table = new Table(store, TableKind.FuncRef, null, 1 + plan.TableBlockSize);
         }
     }
 
@@ -105,24 +226,24 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
     private void AdoptMainExports(int main)
     {
         var name = plan.Modules[main].Name;
-        var instance = _instances[main]!;
+        var instance = state.Instances[main]!;
         var module = plan.Modules[main].Module;
         if (!plan.Memory.CreatesMemory)
         {
             var memoryExport = module.Exports.FirstOrDefault(e => e.Kind == ExternalKind.Memory);
-            Memory = memoryExport is null ? Memory : instance.GetMemory(memoryExport.Name)!;
+            state.Memory = memoryExport is null ? Memory : instance.GetMemory(memoryExport.Name)!;
         }
 
         if (module.Tables.Length > 0 && module.Exports.FirstOrDefault(e => e.Kind == ExternalKind.Table) is { } tableExport)
         {
-            Table = instance.GetTable(tableExport.Name)!;
+            state.Table = instance.GetTable(tableExport.Name)!;
             if (plan.TableBlockSize > 0)
             {
                 Grow(Table, name);
             }
         }
 
-        StackPointer = instance.GetGlobal(WellKnownSymbols.StackPointer) ?? new Global(store, ValueKind.Int32, 0, Mutability.Mutable);
+        state.StackPointer = instance.GetGlobal(WellKnownSymbols.StackPointer) ?? new Global(store, ValueKind.Int32, 0, Mutability.Mutable);
     }
 
     private void Grow(Table table, string owner)
@@ -144,32 +265,66 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
     private void PlaceMemoryBlock()
     {
         var layout = plan.Memory;
-        if (layout.Placement == MemoryPlacement.Fixed || layout.BlockSize == 0)
+        var size = layout.BlockSize;
+        var align = layout.BlockAlignment;
+        long address;
+        long freeAddress;
+        switch (layout.Placement)
         {
-            _blockBase = layout.FixedBase ?? 0;
-            return;
+            case MemoryPlacement.Fixed:
+                _blockBase = layout.FixedBase ?? 0;
+                RecordBlock(_blockBase, _blockBase, size, layout.Placement);
+                return;
+            case var _ when size == 0:
+                _blockBase = 0;
+                return;
+            case MemoryPlacement.LoaderHeap:
+                address = freeAddress = GrowMemory(size, align);
+                break;
+            default:
+                (address, freeAddress) = Allocate(layout, (int)size, (int)align);
+                break;
         }
 
+        // Libraries' regions must start zeroed (they hold .bss); reused memory may hold anything.
+        Memory.GetSpan(address, (int)size).Clear();
+        _blockBase = (uint)address;
+        RecordBlock(_blockBase, (uint)freeAddress, size, layout.Placement);
+        trace?.Invoke($"memory block: {size} bytes at 0x{address:x} ({layout.Placement})");
+    }
+
+    private void RecordBlock(uint address, uint freeAddress, uint size, MemoryPlacement placement)
+    {
+        state.Blocks.Add(new MemoryBlock(address, size, placement) { FreeAddress = freeAddress });
+        _block = state.Blocks.Count - 1;
+    }
+
+    private (long Address, long FreeAddress) Allocate(MemoryLayout layout, int size, int align)
+    {
         var main = plan.Main!;
-        var allocator = _instances[main.Index]!.GetFunction(layout.Allocator!)!;
-        var size = (int)layout.BlockSize;
-        var align = (int)layout.BlockAlignment;
-        long address = layout.Allocator switch
-        {
-            "malloc" => AlignUp(Call(allocator, main.Name, size + align - 1), align),
-            _ => Call(allocator, main.Name, align, size),
-        };
-        if (address == 0)
+        var allocator = state.Instances[main.Index]!.GetFunction(layout.Allocator!)!;
+        var raw = layout.Allocator == "malloc" ? Call(allocator, main.Name, size + align - 1) : Call(allocator, main.Name, align, size);
+        if (raw == 0)
         {
             throw new LoadException(main.Name, $"{main.Name}: {layout.Allocator} could not allocate {size} bytes for the libraries");
         }
 
-        // Libraries' regions must start zeroed (they hold .bss); the main's heap may have been used already.
-        Memory.GetSpan(address, size).Clear();
-        _blockBase = (uint)address;
-        trace?.Invoke($"memory block: {size} bytes at 0x{address:x} from {main.Name}'s {layout.Allocator}");
+        return (AlignUp(raw, align), raw);
     }
 
+    /// <summary>The loader's heap: freed ranges, or the end of a memory the loader owns, grown as needed.</summary>
+    private uint GrowMemory(uint size, uint align)
+    {
+        try
+        {
+            return state.AllocateHeap(size, align);
+        }
+        catch (WasmtimeException e)
+        {
+            var owner = plan.Modules[plan.Root ?? 0].Name;
+            throw new LoadException(owner, $"{owner}: memory cannot grow for the library's {size} bytes", e);
+        }
+    }
     private static long AlignUp(long value, long alignment) => (value + alignment - 1) / alignment * alignment;
 
     private static long Call(Function f, string owner, params object[] args)
@@ -186,22 +341,33 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
 
     private void ComputeBases()
     {
-        foreach (var m in plan.Modules)
+        foreach (var m in plan.NewModules)
         {
             if (m.IsRelocatable)
             {
-                _memoryBases[m.Index] = _blockBase + m.MemoryOffset;
-                _tableBases[m.Index] = _tableBlockBase + m.TableOffset;
-                trace?.Invoke($"{m.Name}: memory base 0x{_memoryBases[m.Index]:x} ({m.MemorySize} bytes), table base {_tableBases[m.Index]} ({m.TableSize} slots)");
+                state.MemoryBases[m.Index] = _blockBase + m.MemoryOffset;
+                state.TableBases[m.Index] = _tableBlockBase + m.TableOffset;
+                trace?.Invoke($"{m.Name}: memory base 0x{state.MemoryBases[m.Index]:x} ({m.MemorySize} bytes), table base {state.TableBases[m.Index]} ({m.TableSize} slots)");
+            }
+
+            if (m.TlsOffset is { } tls)
+            {
+                state.TlsBases[m.Index] = _blockBase + tls;
+            }
+
+            if (_block >= 0)
+            {
+                state.BlockOf[m.Index] = _block;
+                state.Blocks[_block].LiveModules++;
             }
         }
     }
 
-    /// <summary>Sets every GOT entry created before the bases were known (a non-PIE main's); later ones get their value at once.</summary>
+    /// <summary>Sets the GOT entries created before the bases were known (a non-PIE main's); later ones get their value at once.</summary>
     private void FillGot()
     {
         _basesKnown = true;
-        foreach (var (global, value) in _got.Values)
+        foreach (var (global, value) in _pendingGot)
         {
             global.SetValue((int)value());
         }
@@ -219,7 +385,7 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
 
         try
         {
-            _instances[index] = new Instance(store, _compiled[index], imports);
+            state.Instances[index] = new Instance(store, _compiled[index], imports);
         }
         catch (WasmtimeException e)
         {
@@ -234,20 +400,20 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
     {
         foreach (var slot in plan.Slots.Where(s => s.Provider == index && s.Location == SlotLocation.Block))
         {
-            Table.SetElement(SlotIndex(slot), ProviderFunction(slot.Provider, slot.ExportName));
+            SetSlot(Table, SlotIndex(slot), ProviderFunction(slot.Provider, slot.ExportName));
         }
 
         for (var f = 0; f < plan.Forwarders.Length; f++)
         {
             if (plan.Forwarders[f].Provider == index)
             {
-                _forwarding!.SetElement((uint)f, ProviderFunction(index, plan.Forwarders[f].ExportName));
+                SetSlot(state.Forwarding!, _forwardBase + (uint)f, ProviderFunction(index, plan.Forwarders[f].ExportName));
             }
         }
     }
 
     private Function ProviderFunction(int provider, string export) =>
-        _instances[provider]!.GetFunction(export)
+        state.Instances[provider]!.GetFunction(export)
         ?? throw new LoadException(plan.Modules[provider].Name, $"{plan.Modules[provider].Name}: export {export} is not a function");
 
     private Instance? Thunks(PlannedModule m)
@@ -258,9 +424,9 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
             return null;
         }
 
-        var bytes = ThunkModule.Build([.. forwarded.Select(b => (plan.Forwarders[b.Forwarder!.Value].Signature, (uint)b.Forwarder!.Value))]);
+        var bytes = ThunkModule.Build([.. forwarded.Select(b => (plan.Forwarders[b.Forwarder!.Value].Signature, _forwardBase + (uint)b.Forwarder!.Value))]);
         using var module = Module.FromBytes(engine, m.Name + ".thunks", bytes);
-        return new Instance(store, module, _forwarding!);
+        return new Instance(store, module, state.Forwarding!);
     }
 
     private object Resolve(PlannedModule m, ImportBinding binding, Instance? thunks)
@@ -274,24 +440,24 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
             case TableBinding:
                 return Table;
             case StackPointerBinding:
-                return StackPointer;
+                return state.StackPointer;
             case MemoryBaseBinding:
-                return new Global(store, ValueKind.Int32, (int)_memoryBases[m.Index], Mutability.Immutable);
+                return new Global(store, ValueKind.Int32, (int)state.MemoryBases[m.Index], Mutability.Immutable);
             case TableBaseBinding:
-                return new Global(store, ValueKind.Int32, (int)_tableBases[m.Index], Mutability.Immutable);
+                return new Global(store, ValueKind.Int32, (int)state.TableBases[m.Index], Mutability.Immutable);
             case FunctionBinding { Forwarder: null } f:
                 return ProviderFunction(f.Provider, f.ExportName);
             case FunctionBinding f:
                 var position = m.Imports.OfType<FunctionBinding>().Where(b => b.Forwarder is not null).ToList().IndexOf(f);
                 return thunks!.GetFunction(ThunkModule.ExportName(position))!;
             case GlobalBinding g:
-                return _instances[g.Provider]!.GetGlobal(g.ExportName)!;
+                return state.Instances[g.Provider]!.GetGlobal(g.ExportName)!;
             case DataAddressBinding d:
-                return Got(import, () => d.IsTls ? _blockBase + plan.Modules[d.Provider].TlsOffset!.Value + d.Offset : DataAddress(d.Provider, d.Offset));
+                return Got(import, $"mem {d.Provider} {d.ExportName}", () => d.IsTls ? state.TlsBases[d.Provider] + d.Offset : DataAddress(d.Provider, d.Offset));
             case FunctionAddressBinding a:
-                return Got(import, () => SlotIndex(plan.Slots[a.Slot]));
+                return Got(import, $"func {plan.Slots[a.Slot].Provider} {plan.Slots[a.Slot].ExportName}", () => SlotIndex(plan.Slots[a.Slot]));
             case LayoutBinding l:
-                return Got(import, () => l.Value);
+                return Got(import, $"layout {import.Name}", () => l.Value);
             case WeakUndefinedBinding:
                 return WeakUndefined(m, import);
             case HostBinding:
@@ -302,10 +468,10 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
     }
 
     private long DataAddress(int provider, long offset) =>
-        plan.Modules[provider].IsRelocatable ? _memoryBases[provider] + offset : offset;
+        plan.Modules[provider].IsRelocatable ? state.MemoryBases[provider] + offset : offset;
 
     /// <summary>GOT entries are mutable globals shared by every importer of the same name; immutable ones are created with their value.</summary>
-    private Global Got(Import import, Func<long> value)
+    private Global Got(Import import, string target, Func<long> value)
     {
         var type = import.Global!;
         if (!type.Mutable)
@@ -313,19 +479,23 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
             return new Global(store, ValueKind.Int32, (int)value(), Mutability.Immutable);
         }
 
-        if (!_got.TryGetValue((import.Module, import.Name), out var entry))
+        if (!state.Got.TryGetValue(target, out var global))
         {
-            entry = (new Global(store, ValueKind.Int32, 0, Mutability.Mutable), value);
-            _got.Add((import.Module, import.Name), entry);
+            global = new Global(store, ValueKind.Int32, 0, Mutability.Mutable);
+            state.Got.Add(target, global);
+            _gotCreated.Add(target);
             if (_basesKnown)
             {
-                entry.Global.SetValue((int)value());
+                global.SetValue((int)value());
+            }
+            else
+            {
+                _pendingGot.Add((global, value));
             }
         }
 
-        return entry.Global;
+        return global;
     }
-
     private object WeakUndefined(PlannedModule m, Import import)
     {
         if (import.Kind == ExternalKind.Function)
@@ -358,9 +528,9 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
     private void RunInitializers()
     {
         // One thread: each module's TLS block is initialised once, in place (this also applies its TLS relocations).
-        foreach (var m in plan.Modules.Where(m => m.TlsOffset is not null))
+        foreach (var m in plan.NewModules.Where(m => m.TlsOffset is not null))
         {
-            CallIfExported(m.Index, WellKnownSymbols.InitTls, "TLS initialisation", (int)(_blockBase + m.TlsOffset!.Value));
+            CallIfExported(m.Index, WellKnownSymbols.InitTls, "TLS initialisation", (int)state.TlsBases[m.Index]);
         }
 
         foreach (var index in plan.ConstructorOrder)
@@ -390,7 +560,7 @@ internal sealed class ProgramLoader(LinkPlan plan, Engine engine, Store store, L
     private void CallIfExported(int index, string export, string what, params int[] args)
     {
         var name = plan.Modules[index].Name;
-        if (_instances[index]!.GetFunction(export) is not { } function)
+        if (state.Instances[index]!.GetFunction(export) is not { } function)
         {
             return;
         }

@@ -1,0 +1,383 @@
+using System.Text;
+using Dylink.Linking;
+using Wasmtime;
+
+namespace Dylink.Runtime;
+
+/// <summary>Run-time linking: <c>dlopen</c>, <c>dlsym</c>, <c>dlclose</c>, <c>dlerror</c>, <c>dladdr</c>, for C# and for guests.</summary>
+public sealed partial class DynamicLinker
+{
+    private const int ProgramHandle = int.MaxValue;
+
+    private readonly HashSet<int> _permanent = [];
+    private readonly Dictionary<int, int> _openCount = [];
+    private readonly HashSet<int> _noDelete = [];
+    private readonly List<(int Function, int Argument, int Dso)> _atExit = [];
+    private readonly Dictionary<string, int> _guestStrings = new(StringComparer.Ordinal);
+    private string? _lastError;
+    private int _errorBuffer;
+    private int _errorBufferSize;
+
+    /// <summary>Instances of unloaded libraries still held by the store (Wasmtime frees instances only with their store).</summary>
+    public int UnloadedInstances { get; private set; }
+
+    /// <summary>Loads a library and what it needs (<c>dlopen</c>), or finds it loaded already.</summary>
+    /// <param name="name">A library name (searched like NEEDED) or a path; null for the program itself.</param>
+    /// <param name="flags">musl's flags; <see cref="OpenMode.Global"/> makes its symbols visible to later lookups.</param>
+    /// <returns>The handle; opening a loaded library again returns the same handle and adds a reference.</returns>
+    /// <exception cref="LinkException">The library or a dependency is missing or malformed, or symbols do not resolve.</exception>
+    /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed; the program is as before.</exception>
+    /// <exception cref="KeyNotFoundException">With <see cref="OpenMode.NoLoad"/>: the library is not loaded.</exception>
+    public LibraryHandle Open(string? name, OpenMode flags = OpenMode.Now)
+    {
+        var scope = Scope;
+        if (name is null)
+        {
+            return new LibraryHandle(Plan.Main is { } main ? main.Index + 1 : ProgramHandle);
+        }
+
+        var global = (flags & OpenMode.Global) != 0;
+        int root;
+        if ((flags & OpenMode.NoLoad) != 0)
+        {
+            root = FindLoaded(name) ?? throw new KeyNotFoundException($"{name}: not loaded (RTLD_NOLOAD)");
+        }
+        else
+        {
+            var plan = LinkPlanner.PlanOpen(scope, name, _linkOptions);
+            root = plan.Root!.Value;
+            if (plan.FirstNewModule < plan.Modules.Length)
+            {
+                var loader = Execute(plan);
+                scope.Commit(plan, global, loader.SlotIndices);
+                Trace?.Invoke($"opened {name}: {string.Join(", ", plan.NewModules.Select(m => m.Name))}");
+            }
+
+            _openCount[root] = _openCount.GetValueOrDefault(root) + 1;
+        }
+
+        if (global)
+        {
+            scope.Promote(root);
+        }
+
+        if ((flags & OpenMode.NoDelete) != 0)
+        {
+            _noDelete.Add(root);
+        }
+
+        return new LibraryHandle(root + 1);
+    }
+
+    /// <summary>The value of a symbol (<c>dlsym</c>): a function's table index (the pointer every module sees), or a data address.</summary>
+    /// <exception cref="KeyNotFoundException">No such symbol in the handle's scope.</exception>
+    /// <exception cref="ArgumentException">The handle is not a loaded library.</exception>
+    public int Symbol(LibraryHandle handle, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var scope = Scope;
+        var definition = handle.Value switch
+        {
+            0 or ProgramHandle => scope.Global.TryLookup(name, out var d) ? d : null,
+            -1 => NextDefinition(name),
+            _ when Plan.Main is { } main && handle.Value == main.Index + 1 => scope.Global.TryLookup(name, out var d) ? d : null,
+            _ => LookupFrom(LiveModule(handle), name),
+        };
+        if (definition is null)
+        {
+            var where = handle.Value > 0 && handle.Value != ProgramHandle ? $" in {scope.Modules[handle.Value - 1].Name}" : "";
+            throw new KeyNotFoundException($"{name}: symbol not found{where}");
+        }
+
+        var (provider, symbol) = (definition.Provider, definition.Symbol);
+        return symbol.Kind switch
+        {
+            SymbolKind.Function => (int)SlotFor(provider, symbol.Name),
+            SymbolKind.Tls => (int)(Program.TlsBases[provider] + symbol.Value!.Value),
+            SymbolKind.Data => (int)((scope.Modules[provider].IsRelocatable ? Program.MemoryBases[provider] : 0) + (symbol.Value ?? 0)),
+            _ => throw new KeyNotFoundException($"{name}: a {symbol.Kind.ToString().ToLowerInvariant()}, not a function or data"),
+        };
+    }
+
+    /// <summary>Drops a reference (<c>dlclose</c>); at zero the library is unloaded unless it was opened with
+    /// <see cref="OpenMode.NoDelete"/>, was loaded at start-up, or a loaded module still needs it.</summary>
+    /// <exception cref="ArgumentException">The handle is not a loaded library.</exception>
+    public void Close(LibraryHandle handle)
+    {
+        if (handle.Value == ProgramHandle || (Plan.Main is { } main && handle.Value == main.Index + 1))
+        {
+            return;
+        }
+
+        var index = LiveModule(handle);
+        if (_openCount.GetValueOrDefault(index) > 0)
+        {
+            _openCount[index]--;
+        }
+
+        TryUnload(index);
+    }
+
+    /// <summary>The last run-time linking error, cleared by reading it (<c>dlerror</c>).</summary>
+    public string? TakeLastError()
+    {
+        var error = _lastError;
+        _lastError = null;
+        return error;
+    }
+
+    /// <summary>True while the library is loaded.</summary>
+    public bool IsLoaded(LibraryHandle handle) =>
+        handle.Value > 0 && handle.Value <= Scope.Modules.Count && Scope.IsLive(handle.Value - 1);
+
+    private int LiveModule(LibraryHandle handle) =>
+        IsLoaded(handle) ? handle.Value - 1 : throw new ArgumentException($"invalid handle {handle.Value}: not a loaded library", nameof(handle));
+
+    private int? FindLoaded(string name)
+    {
+        var full = name.Contains('/', StringComparison.Ordinal) ? Path.GetFullPath(name) : null;
+        return Scope.Modules.FirstOrDefault(m => Scope.IsLive(m.Index)
+            && (m.Name == name || (full is not null && m.Path is { } p && Path.GetFullPath(p) == full)))?.Index;
+    }
+
+    /// <summary>A handle's own scope: the library, then its dependencies breadth-first (musl's <c>dlsym(handle)</c>).</summary>
+    private Definition? LookupFrom(int root, string name)
+    {
+        var order = new List<int> { root };
+        for (var i = 0; i < order.Count; i++)
+        {
+            order.AddRange(Scope.Modules[order[i]].Needed.Where(d => !order.Contains(d) && Scope.IsLive(d)));
+        }
+
+        var table = new SymbolTable();
+        foreach (var m in order)
+        {
+            table.AddModule(m, Scope.Modules[m].Name, ModuleSymbols.Of(Scope.Modules[m].Module), i => Scope.Modules[i].Name);
+        }
+
+        return table.TryLookup(name, out var d) ? d : null;
+    }
+
+    /// <summary>RTLD_NEXT: the first definition in a global module after the main (the loader cannot see which module called).</summary>
+    private Definition? NextDefinition(string name)
+    {
+        var after = Plan.Main?.Index ?? -1;
+        foreach (var m in Scope.Modules.Where(m => m.Index > after && Scope.IsLive(m.Index) && Scope.IsGlobal(m.Index)))
+        {
+            var symbol = ModuleSymbols.Of(m.Module).FirstOrDefault(s => s.IsDefined && !s.IsHidden && s.Name == name
+                && !WellKnownSymbols.ModuleLocal.Contains(s.Name));
+            if (symbol is not null)
+            {
+                return new Definition(m.Index, symbol);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The function's one table slot, given on first use.</summary>
+    private uint SlotFor(int provider, string export)
+    {
+        if (Scope.TryGetSlot(provider, export, out var slot))
+        {
+            return slot;
+        }
+
+        slot = Program.FreeSlots.Take(1, 1) ?? (uint)Table.Grow(1, null);
+        Table.SetElement(slot, Program.Instances[provider]!.GetFunction(export));
+        Scope.AddSlot(provider, export, slot);
+        return slot;
+    }
+
+    private void TryUnload(int index)
+    {
+        var scope = Scope;
+        if (!scope.IsLive(index) || _permanent.Contains(index) || _noDelete.Contains(index)
+            || _openCount.GetValueOrDefault(index) > 0 || scope.IsUsedByOthers(index))
+        {
+            return;
+        }
+
+        var module = scope.Modules[index];
+        RunDestructors(index);
+        foreach (var (export, slot) in scope.Remove(index))
+        {
+            Table.SetElement(slot, StaleStub(module.Name, export, Table.GetElement(slot) as Function));
+            Program.FreeSlots.Free(slot, 1);
+        }
+
+        var tableBase = Program.TableBases[index];
+        for (var k = 0u; k < module.TableSize; k++)
+        {
+            Table.SetElement(tableBase + k, StaleStub(module.Name, "a function whose address was taken", Table.GetElement(tableBase + k) as Function));
+        }
+
+        Program.FreeSlots.Free(tableBase, module.TableSize);
+        ReleaseMemory(index);
+        foreach (var key in Program.Got.Keys.Where(k => k.StartsWith($"mem {index} ", StringComparison.Ordinal) || k.StartsWith($"func {index} ", StringComparison.Ordinal)).ToList())
+        {
+            Program.Got.Remove(key);
+        }
+
+        UnloadedInstances++;
+        Trace?.Invoke($"unloaded {module.Name}");
+        foreach (var dependency in module.Needed)
+        {
+            TryUnload(dependency);
+        }
+    }
+
+    /// <summary>A call through a stale pointer or GOT entry ends with a message naming the library and symbol, never in freed code.</summary>
+    private Function StaleStub(string library, string symbol, Function? like)
+    {
+        var message = $"{library}: {symbol} was called after {library} was unloaded (dlclose)";
+        IReadOnlyList<ValueKind> parameters = like is { IsNull: false } ? like.Parameters : [];
+        IReadOnlyList<ValueKind> results = like is { IsNull: false } ? like.Results : [];
+        return Function.FromCallback(_store, (Caller _, ReadOnlySpan<ValueBox> _, Span<ValueBox> _) => throw new LoadException(library, message),
+            parameters, results);
+    }
+
+    private void ReleaseMemory(int index)
+    {
+        var block = Program.BlockOf[index];
+        if (block >= 0)
+        {
+            Program.Blocks[block].LiveModules--;
+            Program.ReleaseBlock(block, Plan.Main is { } main ? Program.Instances[main.Index]?.GetFunction("free") : null);
+        }
+    }
+
+    /// <summary>The library's <c>__cxa_atexit</c> handlers, last registered first, then <c>__wasm_call_dtors</c>.</summary>
+    private void RunDestructors(int index)
+    {
+        var module = Scope.Modules[index];
+        var dso = ModuleSymbols.Of(module.Module).FirstOrDefault(s => s.IsDefined && s.Name == "__dso_handle" && s.Kind == SymbolKind.Data);
+        if (dso is not null)
+        {
+            var handle = (int)(Program.MemoryBases[index] + (dso.Value ?? 0));
+            for (var i = _atExit.Count - 1; i >= 0; i--)
+            {
+                if (_atExit[i].Dso == handle)
+                {
+                    var (function, argument, _) = _atExit[i];
+                    _atExit.RemoveAt(i);
+                    (Table.GetElement((uint)function) as Function)?.Invoke(argument);
+                }
+            }
+        }
+
+        Program.Instances[index]?.GetFunction("__wasm_call_dtors")?.Invoke();
+    }
+
+    /// <summary>The guest ABI: <c>env.dlopen</c> &amp; co., and <c>env.__cxa_atexit</c> for libraries.</summary>
+    private void DefineLoaderFunctions()
+    {
+        if (_hostFunctions.ContainsKey("dlopen"))
+        {
+            return;
+        }
+
+        _hostFunctions["dlopen"] = HostFunctions.Create(_store, (int path, int flags) => Guest(() =>
+            Open(path == 0 ? null : Program.Memory.ReadNullTerminatedString(path), (OpenMode)flags).Value));
+        _hostFunctions["dlsym"] = HostFunctions.Create(_store, (int handle, int name) => Guest(() =>
+            Symbol(new LibraryHandle(handle), Program.Memory.ReadNullTerminatedString(name))));
+        _hostFunctions["dlclose"] = HostFunctions.Create(_store, (int handle) => Guest(() =>
+        {
+            Close(new LibraryHandle(handle));
+            return 0;
+        }, failure: -1));
+        _hostFunctions["dlerror"] = HostFunctions.Create(_store, () => TakeLastError() is { } error ? ErrorString(error) : 0);
+        _hostFunctions["dladdr"] = HostFunctions.Create(_store, (int address, int info) => Address(address, info));
+        _hostFunctions["__cxa_atexit"] = HostFunctions.Create(_store, (int function, int argument, int dso) =>
+        {
+            _atExit.Add((function, argument, dso));
+            return 0;
+        });
+    }
+
+    private int Guest(Func<int> operation, int failure = 0)
+    {
+        try
+        {
+            return operation();
+        }
+        catch (Exception e) when (e is DylinkException or KeyNotFoundException or ArgumentException)
+        {
+            _lastError = e.Message;
+            return failure;
+        }
+    }
+
+    /// <summary>dladdr: which library (and symbol) an address or function pointer belongs to; fills musl's Dl_info.</summary>
+    private int Address(int address, int info)
+    {
+        var scope = Scope;
+        int module;
+        string? symbol = null;
+        var symbolAddress = 0;
+        if (scope.TryGetFunctionAt((uint)address, out var provider, out var export))
+        {
+            (module, symbol, symbolAddress) = (provider, export, address);
+        }
+        else if (scope.Modules.FirstOrDefault(m => scope.IsLive(m.Index) && m.IsRelocatable && m.MemorySize > 0
+            && address >= Program.MemoryBases[m.Index] && address < Program.MemoryBases[m.Index] + m.MemorySize) is { } owner)
+        {
+            module = owner.Index;
+            var nearest = ModuleSymbols.Of(owner.Module)
+                .Where(s => s.IsDefined && s.Kind == SymbolKind.Data && s.Value is { } v && Program.MemoryBases[module] + v <= address)
+                .MaxBy(s => s.Value);
+            (symbol, symbolAddress) = nearest is null ? (null, 0) : (nearest.Name, (int)(Program.MemoryBases[module] + nearest.Value!.Value));
+        }
+        else
+        {
+            return 0;
+        }
+
+        var m = scope.Modules[module];
+        var memory = Program.Memory;
+        memory.WriteInt32(info, GuestString(m.Path ?? m.Name));
+        memory.WriteInt32(info + 4, (int)Program.MemoryBases[module]);
+        memory.WriteInt32(info + 8, symbol is null ? 0 : GuestString(symbol));
+        memory.WriteInt32(info + 12, symbolAddress);
+        return 1;
+    }
+
+    /// <summary>A NUL-terminated copy of <paramref name="text"/> in guest memory, kept for the program's life.</summary>
+    private int GuestString(string text)
+    {
+        if (!_guestStrings.TryGetValue(text, out var address))
+        {
+            var bytes = Encoding.UTF8.GetBytes(text + "\0");
+            address = AllocateGuest(bytes.Length);
+            bytes.CopyTo(Program.Memory.GetSpan(address, bytes.Length));
+            _guestStrings.Add(text, address);
+        }
+
+        return address;
+    }
+
+    /// <summary>dlerror's text lives in one buffer, reused and grown as needed.</summary>
+    private int ErrorString(string error)
+    {
+        var bytes = Encoding.UTF8.GetBytes(error + "\0");
+        if (bytes.Length > _errorBufferSize)
+        {
+            _errorBufferSize = Math.Max(256, bytes.Length);
+            _errorBuffer = AllocateGuest(_errorBufferSize);
+        }
+
+        bytes.CopyTo(Program.Memory.GetSpan(_errorBuffer, bytes.Length));
+        return _errorBuffer;
+    }
+
+    private int AllocateGuest(int size)
+    {
+        if (Plan.Main is { } main && Plan.Kind == MainKind.Fixed && Program.Instances[main.Index]?.GetFunction("malloc") is { } malloc
+            && malloc.Invoke(size) is int address && address != 0)
+        {
+            return address;
+        }
+
+        return (int)Program.AllocateHeap((uint)size, 8);
+    }
+}
