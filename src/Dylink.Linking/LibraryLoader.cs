@@ -157,10 +157,12 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors)
 
     private IEnumerable<string> SearchDirectories(LoadedModule? parent)
     {
-        var origin = parent?.Path is { } p ? Path.GetDirectoryName(Path.GetFullPath(p)) ?? "." : ".";
-        var runPath = (parent?.Module.Dylink?.RuntimePath ?? []).Select(entry =>
+        // A module given as bytes has no directory: its RUNTIME_PATH's $ORIGIN and the directory fallback do not apply.
+        var origin = parent?.Path is { } p ? Path.GetDirectoryName(Path.GetFullPath(p)) : null;
+        var runPath = origin is null ? [] : (parent?.Module.Dylink?.RuntimePath ?? []).Select(entry =>
             entry.Replace("${ORIGIN}", origin, StringComparison.Ordinal).Replace("$ORIGIN", origin, StringComparison.Ordinal));
-        return options.SearchPaths.Concat(options.LibraryPath).Concat(runPath).Append(origin).Distinct(StringComparer.Ordinal);
+        var dirs = options.SearchPaths.Concat(options.LibraryPath).Concat(runPath);
+        return (origin is null ? dirs : dirs.Append(origin)).Distinct(StringComparer.Ordinal);
     }
 
     private string NotFound(string name, LoadedModule? parent) =>

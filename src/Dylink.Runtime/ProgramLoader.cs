@@ -49,7 +49,7 @@ internal sealed class ProgramLoader(LinkPlan plan, ProgramState state, Engine en
         }
 
         GrowForwarding();
-        if (plan.FirstNewModule == 0)
+        if (plan.Root is null)
         {
             StartProgram();
         }
