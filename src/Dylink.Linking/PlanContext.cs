@@ -340,10 +340,11 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
     private ImportBinding BindFunction(int importer, Import import)
     {
         var signature = modules[importer].Module.Types[(int)import.TypeIndex];
-        if (WellKnownSymbols.LoaderProvided.Contains(import.Name) && _host.TryGetValue(import.Name, out var loaderFunction)
+        // The loader's own functions come first for libraries; a main keeps its libc's __cxa_atexit (run at exit).
+        if (WellKnownSymbols.LoaderProvided.TryGetValue(import.Name, out var loaderSignature)
             && (import.Name != "__cxa_atexit" || importer != mainIndex))
         {
-            CheckSignature(importer, import.Name, signature, loaderFunction.Signature, "the loader");
+            CheckSignature(importer, import.Name, signature, loaderSignature, "the loader");
             return new HostBinding(import);
         }
 
@@ -499,8 +500,7 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
         return 0;
     }
 
-    private static bool IsImport(WasmModule module, uint globalIndex, string name) =>
-        module.Imports.Any(i => i.Kind == ExternalKind.Global && i.Index == globalIndex && i.Module == ModuleSymbols.Env && i.Name == name);
+    private static bool IsImport(WasmModule module, uint globalIndex, string name) => ElementSlots.IsImport(module, globalIndex, name);
 
     /// <summary>The one slot of a function: reused from the provider's own element segment when it has one there.</summary>
     private int SlotOf(Definition definition)
@@ -537,42 +537,11 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
             return new FunctionSlot(definition.Provider, definition.Symbol.Name, SlotLocation.Absolute, known);
         }
 
-        var module = modules[definition.Provider].Module;
-        var functionIndex = (uint)definition.Symbol.Value!.Value;
-        foreach (var segment in module.Elements)
-        {
-            if (segment is not { Mode: SegmentMode.Active, TableIndex: 0, Offset: { } offset })
-            {
-                continue;
-            }
-
-            var position = segment.Elements.IndexOf(functionIndex);
-            if (position < 0)
-            {
-                continue;
-            }
-
-            if (offset.IntegerConstant is { } absolute && !IsRelocatable(definition.Provider))
-            {
-                return new FunctionSlot(definition.Provider, definition.Symbol.Name, SlotLocation.Absolute, (uint)(absolute + position));
-            }
-
-            if (TableBaseRelative(module, offset) is { } relative)
-            {
-                return new FunctionSlot(definition.Provider, definition.Symbol.Name, SlotLocation.ProviderTable, (uint)(relative + position));
-            }
-        }
-
-        return null;
+        return ElementSlots.Find(modules[definition.Provider].Module, IsRelocatable(definition.Provider), (uint)definition.Symbol.Value!.Value)
+            is { } found
+            ? new FunctionSlot(definition.Provider, definition.Symbol.Name, found.Location, found.Offset)
+            : null;
     }
-
-    private static long? TableBaseRelative(WasmModule module, ConstExpr offset) => offset.Instructions switch
-    {
-        [{ Opcode: ConstOpcode.GlobalGet } get] when IsImport(module, (uint)get.Immediate, WellKnownSymbols.TableBase) => 0,
-        [{ Opcode: ConstOpcode.GlobalGet } get, { Opcode: ConstOpcode.I32Const } k, { Opcode: ConstOpcode.I32Add }]
-            when IsImport(module, (uint)get.Immediate, WellKnownSymbols.TableBase) => k.Immediate,
-        _ => null,
-    };
 
     private static ulong AlignUp(ulong value, ulong alignment) => (value + alignment - 1) / alignment * alignment;
 }

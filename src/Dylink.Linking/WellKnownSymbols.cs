@@ -1,3 +1,6 @@
+using Dylink.Format;
+using ValueType = Dylink.Format.ValueType;
+
 namespace Dylink.Linking;
 
 /// <summary>
@@ -73,10 +76,17 @@ public static class WellKnownSymbols
     /// Functions the loader itself provides to libraries, ahead of any module's definition: the <c>dlfcn.h</c> family,
     /// and <c>__cxa_atexit</c> so that a library's destructors run when it is unloaded rather than at exit.
     /// </summary>
-    public static readonly IReadOnlySet<string> LoaderProvided = new HashSet<string>(StringComparer.Ordinal)
+    public static readonly IReadOnlyDictionary<string, FuncType> LoaderProvided = new Dictionary<string, FuncType>(StringComparer.Ordinal)
     {
-        "dlopen", "dlsym", "dlclose", "dlerror", "dladdr", "__cxa_atexit",
+        ["dlopen"] = Signature([ValueType.I32, ValueType.I32], [ValueType.I32]),
+        ["dlsym"] = Signature([ValueType.I32, ValueType.I32], [ValueType.I32]),
+        ["dlclose"] = Signature([ValueType.I32], [ValueType.I32]),
+        ["dlerror"] = Signature([], [ValueType.I32]),
+        ["dladdr"] = Signature([ValueType.I32, ValueType.I32], [ValueType.I32]),
+        ["__cxa_atexit"] = Signature([ValueType.I32, ValueType.I32, ValueType.I32], [ValueType.I32]),
     };
+
+    private static FuncType Signature(ValueType[] parameters, ValueType[] results) => new([.. parameters], [.. results]);
 
     /// <summary>Allocators a non-relocatable main may export, in order of preference, to place library data in its heap.</summary>
     public static readonly IReadOnlyList<string> Allocators = ["aligned_alloc", "memalign", "malloc"];

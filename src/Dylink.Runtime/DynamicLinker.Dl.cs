@@ -1,4 +1,5 @@
 using System.Text;
+using Dylink.Format;
 using Dylink.Linking;
 using Wasmtime;
 
@@ -12,7 +13,7 @@ public sealed partial class DynamicLinker
     private readonly HashSet<int> _permanent = [];
     private readonly Dictionary<int, int> _openCount = [];
     private readonly HashSet<int> _noDelete = [];
-    private readonly List<(int Function, int Argument, int Dso)> _atExit = [];
+    private readonly List<(int Module, int Function, int Argument)> _atExit = [];
     private readonly Dictionary<string, int> _guestStrings = new(StringComparer.Ordinal);
     private string? _lastError;
     private int _errorBuffer;
@@ -40,7 +41,9 @@ public sealed partial class DynamicLinker
         int root;
         if ((flags & OpenMode.NoLoad) != 0)
         {
+            // As in glibc, a successful RTLD_NOLOAD counts as a reference: it is closed like any other.
             root = FindLoaded(name) ?? throw new KeyNotFoundException($"{name}: not loaded (RTLD_NOLOAD)");
+            _openCount[root] = _openCount.GetValueOrDefault(root) + 1;
         }
         else
         {
@@ -183,8 +186,18 @@ public sealed partial class DynamicLinker
             return slot;
         }
 
-        slot = Program.FreeSlots.Take(1, 1) ?? (uint)Table.Grow(1, null);
-        Table.SetElement(slot, Program.Instances[provider]!.GetFunction(export));
+        var module = Scope.Modules[provider];
+        var functionIndex = module.Module.Exports.First(e => e.Name == export && e.Kind == ExternalKind.Function).Index;
+        if (ElementSlots.Find(module.Module, module.IsRelocatable, functionIndex) is { } own)
+        {
+            slot = own.Location == SlotLocation.Absolute ? own.Offset : Program.TableBases[provider] + own.Offset;
+        }
+        else
+        {
+            slot = Program.FreeSlots.Take(1, 1) ?? (uint)Table.Grow(1, null);
+            Table.SetElement(slot, Program.Instances[provider]!.GetFunction(export));
+        }
+
         Scope.AddSlot(provider, export, slot);
         return slot;
     }
@@ -250,33 +263,34 @@ public sealed partial class DynamicLinker
     /// <summary>The library's <c>__cxa_atexit</c> handlers, last registered first, then <c>__wasm_call_dtors</c>.</summary>
     private void RunDestructors(int index)
     {
-        var module = Scope.Modules[index];
-        var dso = ModuleSymbols.Of(module.Module).FirstOrDefault(s => s.IsDefined && s.Name == "__dso_handle" && s.Kind == SymbolKind.Data);
-        if (dso is not null)
+        for (var i = _atExit.Count - 1; i >= 0; i--)
         {
-            var handle = (int)(Program.MemoryBases[index] + (dso.Value ?? 0));
-            for (var i = _atExit.Count - 1; i >= 0; i--)
+            if (_atExit[i].Module == index)
             {
-                if (_atExit[i].Dso == handle)
-                {
-                    var (function, argument, _) = _atExit[i];
-                    _atExit.RemoveAt(i);
-                    (Table.GetElement((uint)function) as Function)?.Invoke(argument);
-                }
+                var (_, function, argument) = _atExit[i];
+                _atExit.RemoveAt(i);
+                (Table.GetElement((uint)function) as Function)?.Invoke(argument);
             }
         }
 
         Program.Instances[index]?.GetFunction("__wasm_call_dtors")?.Invoke();
     }
 
+    /// <summary>
+    /// A library's <c>__cxa_atexit</c> records its handler against that library, whatever <c>dso</c> it passes:
+    /// clang's <c>__dso_handle</c> is internal to each module, so the import a call arrives through is what identifies it.
+    /// </summary>
+    private Function? ModuleFunction(int module, string name) => name == "__cxa_atexit"
+        ? HostFunctions.Create(_store, (int function, int argument, int dso) =>
+        {
+            _atExit.Add((module, function, argument));
+            return 0;
+        })
+        : null;
+
     /// <summary>The guest ABI: <c>env.dlopen</c> &amp; co., and <c>env.__cxa_atexit</c> for libraries.</summary>
     private void DefineLoaderFunctions()
     {
-        if (_hostFunctions.ContainsKey("dlopen"))
-        {
-            return;
-        }
-
         _hostFunctions["dlopen"] = HostFunctions.Create(_store, (int path, int flags) => Guest(() =>
             Open(path == 0 ? null : Program.Memory.ReadNullTerminatedString(path), (OpenMode)flags).Value));
         _hostFunctions["dlsym"] = HostFunctions.Create(_store, (int handle, int name) => Guest(() =>
@@ -288,11 +302,6 @@ public sealed partial class DynamicLinker
         }, failure: -1));
         _hostFunctions["dlerror"] = HostFunctions.Create(_store, () => TakeLastError() is { } error ? ErrorString(error) : 0);
         _hostFunctions["dladdr"] = HostFunctions.Create(_store, (int address, int info) => Address(address, info));
-        _hostFunctions["__cxa_atexit"] = HostFunctions.Create(_store, (int function, int argument, int dso) =>
-        {
-            _atExit.Add((function, argument, dso));
-            return 0;
-        });
     }
 
     private int Guest(Func<int> operation, int failure = 0)
@@ -315,7 +324,7 @@ public sealed partial class DynamicLinker
         int module;
         string? symbol = null;
         var symbolAddress = 0;
-        if (scope.TryGetFunctionAt((uint)address, out var provider, out var export))
+        if (scope.TryGetFunctionAt((uint)address, out var provider, out var export) || FunctionInSlot(address, out provider, out export))
         {
             (module, symbol, symbolAddress) = (provider, export, address);
         }
@@ -340,6 +349,30 @@ public sealed partial class DynamicLinker
         memory.WriteInt32(info + 8, symbol is null ? 0 : GuestString(symbol));
         memory.WriteInt32(info + 12, symbolAddress);
         return 1;
+    }
+
+    /// <summary>Which live module's exported function a table slot holds (a pointer the program took itself).</summary>
+    private bool FunctionInSlot(int address, out int provider, out string export)
+    {
+        (provider, export) = (-1, "");
+        if (address <= 0 || (ulong)address >= Table.GetSize() || Table.GetElement((uint)address) is not Function function || function.IsNull)
+        {
+            return false;
+        }
+
+        foreach (var m in Scope.Modules.Where(m => Scope.IsLive(m.Index)))
+        {
+            foreach (var e in m.Module.Exports.Where(e => e.Kind == ExternalKind.Function && !WellKnownSymbols.ModuleLocal.Contains(e.Name)))
+            {
+                if (function.Equals(Program.Instances[m.Index]!.GetFunction(e.Name)))
+                {
+                    (provider, export) = (m.Index, e.Name);
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A NUL-terminated copy of <paramref name="text"/> in guest memory, kept for the program's life.</summary>

@@ -41,6 +41,7 @@ public sealed partial class DynamicLinker : IDisposable
 
         // Calling WASI without a configuration aborts the process inside Wasmtime: always have one.
         _store.SetWasiConfiguration(new WasiConfiguration().WithInheritedStandardOutput().WithInheritedStandardError());
+        DefineLoaderFunctions();
     }
 
     /// <summary>The plan of the loaded program.</summary>
@@ -145,7 +146,7 @@ public sealed partial class DynamicLinker : IDisposable
 
     private ProgramLoader Execute(LinkPlan plan)
     {
-        var loader = new ProgramLoader(plan, _state, _engine, _store, _hostModules, _hostFunctions, Filter(Trace));
+        var loader = new ProgramLoader(plan, _state, _engine, _store, _hostModules, _hostFunctions, ModuleFunction, Filter(Trace));
         loader.Execute();
         return loader;
     }
@@ -246,14 +247,14 @@ public sealed partial class DynamicLinker : IDisposable
                 }
             };
 
-    private LinkOptions WithHostSymbols(LinkOptions options)
+    private LinkOptions WithHostSymbols(LinkOptions options) => options with
     {
-        DefineLoaderFunctions();
-        return options with
-        {
-            HostSymbols = [.. options.HostSymbols, .. _hostFunctions.Select(h => new HostSymbol(h.Key, HostFunctions.Signature(h.Value)))],
-        };
-    }
+        HostSymbols =
+        [
+            .. options.HostSymbols,
+            .. _hostFunctions.Where(h => !WellKnownSymbols.LoaderProvided.ContainsKey(h.Key)).Select(h => new HostSymbol(h.Key, HostFunctions.Signature(h.Value))),
+        ],
+    };
 
     /// <inheritdoc/>
     public void Dispose()

@@ -10,8 +10,10 @@ namespace Dylink.Runtime;
 /// libraries' data and table blocks, instantiates every module from an explicit import array, fills the GOT and the
 /// table, then runs relocations and constructors, dependencies first.
 /// </summary>
+/// <remarks><paramref name="moduleFunction"/> supplies host functions that must know which module imports them
+/// (<c>__cxa_atexit</c>: a library's destructors belong to that library); null means "use the shared one".</remarks>
 internal sealed class ProgramLoader(LinkPlan plan, ProgramState state, Engine engine, Store store, Linker hostModules,
-    IReadOnlyDictionary<string, Function> hostFunctions, Action<string>? trace)
+    IReadOnlyDictionary<string, Function> hostFunctions, Func<int, string, Function?> moduleFunction, Action<string>? trace)
 {
     private readonly Dictionary<int, Module> _compiled = [];
     private readonly List<(Global Global, Func<long> Value)> _pendingGot = [];
@@ -520,7 +522,7 @@ internal sealed class ProgramLoader(LinkPlan plan, ProgramState state, Engine en
     private Function HostFunction(PlannedModule m, Import import)
     {
         var function = import.Module == ModuleSymbols.Env
-            ? hostFunctions.GetValueOrDefault(import.Name)
+            ? moduleFunction(m.Index, import.Name) ?? hostFunctions.GetValueOrDefault(import.Name)
             : hostModules.GetFunction(store, import.Module, import.Name);
         return function ?? throw new LoadException(m.Name, $"{m.Name}: the host does not provide {import.Module}.{import.Name}");
     }

@@ -3,18 +3,22 @@ using Dylink.Tests;
 namespace Dylink.Cli.Tests;
 
 /// <summary>
-/// The end-to-end matrix (tests/fixtures/bin/e2e, modelled on emscripten's test_dylink_* list): each scenario's
-/// main.wasm runs under <c>dylink run</c>, finding its libraries through NEEDED, and must print exactly expected.txt
-/// and exit with expected-exit.txt.
+/// The end-to-end matrices, each scenario a C program built by real toolchains: tests/fixtures/bin/e2e (load-time
+/// linking, after emscripten's test_dylink_* list; libraries found through NEEDED) and tests/fixtures/bin/dl
+/// (run-time linking through the guest dlopen family, after test_dlfcn_*). Each main.wasm runs under
+/// <c>dylink run</c> and must print exactly expected.txt and exit with expected-exit.txt.
 /// </summary>
 public class EndToEndTests
 {
     public static TheoryData<string> Scenarios()
     {
         var data = new TheoryData<string>();
-        foreach (var dir in Directory.EnumerateDirectories(Path.Combine(Fixtures.BinDir, "e2e")).Order(StringComparer.Ordinal))
+        foreach (var matrix in new[] { "e2e", "dl" })
         {
-            data.Add(Path.GetFileName(dir));
+            foreach (var dir in Directory.EnumerateDirectories(Path.Combine(Fixtures.BinDir, matrix)).Order(StringComparer.Ordinal))
+            {
+                data.Add($"{matrix}/{Path.GetFileName(dir)}");
+            }
         }
 
         return data;
@@ -24,14 +28,27 @@ public class EndToEndTests
     [MemberData(nameof(Scenarios))]
     public void Scenario_PrintsExpectedOutput(string scenario)
     {
-        var dir = Path.Combine(Fixtures.BinDir, "e2e", scenario);
+        var dir = Path.Combine(Fixtures.BinDir, scenario);
         var (code, stdout, stderr) = CliRunner.Run("run", Path.Combine(dir, "main.wasm"));
-        Assert.Equal("", stderr);
-        Assert.Equal(File.ReadAllText(Path.Combine(dir, "expected.txt")), stdout);
         var expectedExit = Path.Combine(dir, "expected-exit.txt");
-        Assert.Equal(File.Exists(expectedExit) ? int.Parse(File.ReadAllText(expectedExit).Trim(), System.Globalization.CultureInfo.InvariantCulture) : 0, code);
+        var exit = File.Exists(expectedExit) ? int.Parse(File.ReadAllText(expectedExit).Trim(), System.Globalization.CultureInfo.InvariantCulture) : 0;
+        if (exit != 134)
+        {
+            Assert.Equal("", stderr);
+        }
+
+        Assert.Equal(File.ReadAllText(Path.Combine(dir, "expected.txt")), stdout);
+        Assert.Equal(exit, code);
     }
 
     [Fact]
-    public void TheMatrixIsThere() => Assert.True(Scenarios().Count >= 19);
+    public void TheMatricesAreThere() => Assert.True(Scenarios().Count >= 31);
+
+    [Fact]
+    public void StaleCall_ReportsTheUnloadedLibraryAndSymbol()
+    {
+        var (code, _, stderr) = CliRunner.Run("run", Path.Combine(Fixtures.BinDir, "dl", "stale_call", "main.wasm"));
+        Assert.Equal(134, code);
+        Assert.Contains("libstale.so: stale_fn was called after libstale.so was unloaded (dlclose)", stderr, StringComparison.Ordinal);
+    }
 }
