@@ -28,6 +28,13 @@ public sealed record LinkOptions
     /// <summary>Import modules the host provides whole (e.g. <c>wasi_snapshot_preview1</c>); not resolved by symbol.</summary>
     public IReadOnlyList<string> HostModules { get; init; } = ["wasi_snapshot_preview1", "wasi_unstable"];
 
+    /// <summary>
+    /// Binds every function import between modules through a forwarding thunk (one <c>call_indirect</c> through a
+    /// slot of the loader's forwarding table) instead of directly, so that a later <c>Rebind</c> reaches direct
+    /// cross-module calls too with one table write. Calls inside a module stay direct and are never rebound.
+    /// </summary>
+    public bool Rebindable { get; init; }
+
     /// <summary>Stack size when the loader creates the stack (PIE or host main).</summary>
     public uint StackSize { get; init; } = 1024 * 1024;
 

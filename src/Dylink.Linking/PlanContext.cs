@@ -365,7 +365,7 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
         }
 
         CheckSignature(importer, import.Name, signature, definition.Symbol.Signature!, NameOf(definition.Provider));
-        var direct = _instantiationPosition[definition.Provider] < _instantiationPosition[importer];
+        var direct = !options.Rebindable && _instantiationPosition[definition.Provider] < _instantiationPosition[importer];
         return new FunctionBinding(import, definition.Provider, definition.Symbol.Name, direct ? null : ForwarderOf(definition));
     }
 

@@ -17,12 +17,14 @@ public sealed class ProgramScope
     private readonly List<HashSet<int>> _uses = [];
 
     /// <summary>Starts from the program loaded at start-up: all of its modules are global.</summary>
-    public ProgramScope(LinkPlan initial)
+    /// <param name="initial">The start-up plan.</param>
+    /// <param name="slotIndex">The absolute table index the runtime gave each of its slots.</param>
+    public ProgramScope(LinkPlan initial, IReadOnlyList<uint> slotIndex)
     {
         ArgumentNullException.ThrowIfNull(initial);
         Initial = initial;
         Global = new SymbolTable();
-        Add(initial, global: true);
+        Commit(initial, global: true, slotIndex);
     }
 
     /// <summary>The start-up plan (main kind, memory layout).</summary>

@@ -317,37 +317,49 @@ public sealed partial class DynamicLinker
         }
     }
 
-    /// <summary>dladdr: which library (and symbol) an address or function pointer belongs to; fills musl's Dl_info.</summary>
-    private int Address(int address, int info)
+    /// <summary>
+    /// Which library (and symbol) a function pointer or data address belongs to (<c>dladdr</c>): a table index that
+    /// holds a loaded function, or an address inside a library's data region (the nearest data symbol at or below it).
+    /// </summary>
+    /// <returns>The library, the symbol (null when no symbol starts at or below the address) and the symbol's address;
+    /// null when the address belongs to no loaded library.</returns>
+    public (string Library, string? Symbol, int SymbolAddress)? Describe(int address)
     {
         var scope = Scope;
-        int module;
-        string? symbol = null;
-        var symbolAddress = 0;
         if (scope.TryGetFunctionAt((uint)address, out var provider, out var export) || FunctionInSlot(address, out provider, out export))
         {
-            (module, symbol, symbolAddress) = (provider, export, address);
+            return (LibraryName(provider), export, address);
         }
-        else if (scope.Modules.FirstOrDefault(m => scope.IsLive(m.Index) && m.IsRelocatable && m.MemorySize > 0
-            && address >= Program.MemoryBases[m.Index] && address < Program.MemoryBases[m.Index] + m.MemorySize) is { } owner)
+
+        var owner = scope.Modules.FirstOrDefault(m => scope.IsLive(m.Index) && m.IsRelocatable && m.MemorySize > 0
+            && address >= Program.MemoryBases[m.Index] && address < Program.MemoryBases[m.Index] + m.MemorySize);
+        if (owner is null)
         {
-            module = owner.Index;
-            var nearest = ModuleSymbols.Of(owner.Module)
-                .Where(s => s.IsDefined && s.Kind == SymbolKind.Data && s.Value is { } v && Program.MemoryBases[module] + v <= address)
-                .MaxBy(s => s.Value);
-            (symbol, symbolAddress) = nearest is null ? (null, 0) : (nearest.Name, (int)(Program.MemoryBases[module] + nearest.Value!.Value));
+            return null;
         }
-        else
+
+        var nearest = ModuleSymbols.Of(owner.Module)
+            .Where(s => s.IsDefined && s.Kind == SymbolKind.Data && s.Value is { } v && Program.MemoryBases[owner.Index] + v <= address)
+            .MaxBy(s => s.Value);
+        return (LibraryName(owner.Index), nearest?.Name, nearest is null ? 0 : (int)(Program.MemoryBases[owner.Index] + nearest.Value!.Value));
+    }
+
+    private string LibraryName(int index) => Scope.Modules[index].Path ?? Scope.Modules[index].Name;
+
+    /// <summary>The guest's dladdr: <see cref="Describe"/> written into musl's <c>Dl_info</c> (four pointers).</summary>
+    private int Address(int address, int info)
+    {
+        if (Describe(address) is not { } found)
         {
             return 0;
         }
 
-        var m = scope.Modules[module];
+        var module = Scope.Modules.First(m => Scope.IsLive(m.Index) && LibraryName(m.Index) == found.Library);
         var memory = Program.Memory;
-        memory.WriteInt32(info, GuestString(m.Path ?? m.Name));
-        memory.WriteInt32(info + 4, (int)Program.MemoryBases[module]);
-        memory.WriteInt32(info + 8, symbol is null ? 0 : GuestString(symbol));
-        memory.WriteInt32(info + 12, symbolAddress);
+        memory.WriteInt32(info, GuestString(found.Library));
+        memory.WriteInt32(info + 4, (int)Program.MemoryBases[module.Index]);
+        memory.WriteInt32(info + 8, found.Symbol is null ? 0 : GuestString(found.Symbol));
+        memory.WriteInt32(info + 12, found.SymbolAddress);
         return 1;
     }
 

@@ -135,8 +135,8 @@ public sealed partial class DynamicLinker : IDisposable
             }
         }
 
-        Execute(plan);
-        _scope = new ProgramScope(plan);
+        var loader = Execute(plan);
+        _scope = new ProgramScope(plan, loader.SlotIndices);
         Plan = plan;
         _linkOptions = WithHostSymbols(options ?? new LinkOptions());
         _permanent.UnionWith(plan.Modules.Select(m => m.Index));

@@ -409,7 +409,15 @@ internal sealed class ProgramLoader(LinkPlan plan, ProgramState state, Engine en
         {
             if (plan.Forwarders[f].Provider == index)
             {
-                SetSlot(state.Forwarding!, _forwardBase + (uint)f, ProviderFunction(index, plan.Forwarders[f].ExportName));
+                var slot = _forwardBase + (uint)f;
+                SetSlot(state.Forwarding!, slot, ProviderFunction(index, plan.Forwarders[f].ExportName));
+                var key = (index, plan.Forwarders[f].ExportName);
+                if (!state.ForwardSlots.TryGetValue(key, out var slots))
+                {
+                    state.ForwardSlots[key] = slots = [];
+                }
+
+                slots.Add(slot);
             }
         }
     }

@@ -30,6 +30,9 @@ internal sealed class ProgramState
 
     public List<MemoryBlock> Blocks { get; } = [];
 
+    /// <summary>The forwarding slots that call each function (provider, export): what a rebind rewrites.</summary>
+    public Dictionary<(int Provider, string Export), List<uint>> ForwardSlots { get; } = [];
+
     /// <summary>GOT entries by what they point at, shared by every importer bound to the same target.</summary>
     public Dictionary<string, Global> Got { get; } = new(StringComparer.Ordinal);
 

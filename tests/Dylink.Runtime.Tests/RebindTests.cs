@@ -1,0 +1,84 @@
+using Dylink.Linking;
+using Dylink.Linking.Tests;
+using Dylink.Tests;
+using static Dylink.Linking.Tests.InMemorySource;
+
+namespace Dylink.Runtime.Tests;
+
+public class RebindTests
+{
+    private static DynamicLinker Load(bool rebindable)
+    {
+        var source = new InMemorySource()
+            .Add("libtarget.so", Side("""(func (export "target") (result i32) (i32.const 1)) (func (export "alt") (result i32) (i32.const 2))"""))
+            .Add("libcaller.so", Side("""
+                (import "env" "target" (func $target (result i32)))
+                (import "GOT.func" "target" (global $ptr (mut i32)))
+                (type $t (func (result i32)))
+                (func (export "call_direct") (result i32) (call $target))
+                (func (export "call_pointer") (result i32) (call_indirect (type $t) (global.get $ptr)))
+                """, needed: "\"libtarget.so\""));
+        var linker = new DynamicLinker();
+        linker.LoadLibraries(new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["libcaller.so"], Rebindable = rebindable });
+        return linker;
+    }
+
+    [Fact]
+    public void Rebind_ReachesDirectAndPointerCalls_InARebindableLoad_AndRestoreUndoesIt()
+    {
+        using var linker = Load(rebindable: true);
+        var direct = linker.GetFunction<int>("call_direct");
+        var pointer = linker.GetFunction<int>("call_pointer");
+        Assert.Equal((1, 1), (direct(), pointer()));
+        linker.Rebind("target", "alt");
+        Assert.Equal((2, 2), (direct(), pointer()));
+        linker.Rebind("target", () => 3);
+        Assert.Equal((3, 3), (direct(), pointer()));
+        linker.Restore("target");
+        Assert.Equal((1, 1), (direct(), pointer()));
+    }
+
+    [Fact]
+    public void Rebind_WithoutRebindableLoad_ReachesPointerCallsOnly()
+    {
+        using var linker = Load(rebindable: false);
+        linker.Rebind("target", "alt");
+        Assert.Equal(1, linker.GetFunction<int>("call_direct")());
+        Assert.Equal(2, linker.GetFunction<int>("call_pointer")());
+    }
+
+    [Fact]
+    public void Rebind_ChecksTheSignature()
+    {
+        using var linker = Load(rebindable: true);
+        var e = Assert.Throws<LinkException>(() => linker.Rebind("target", (int x) => x));
+        Assert.Equal("target: cannot rebind libtarget.so's function () -> i32 to the host function, which is (i32) -> i32", e.Message);
+        Assert.Throws<KeyNotFoundException>(() => linker.Rebind("nope", "alt"));
+    }
+
+    [Fact]
+    public void SeedProgram_TableSwapDoneByRebind_WatchMeReturns50()
+    {
+        // The seed (Rust, non-PIC, its own exported table) asks its host to swap two table slots; the host answers
+        // with Rebind on the symbols at those slots instead of overwriting the table by hand.
+        using var linker = new DynamicLinker();
+        linker.DefineFunction("host_swap", (int slot, int with) =>
+            linker.Rebind(linker.Describe(slot)!.Value.Symbol!, linker.Describe(with)!.Value.Symbol!));
+        linker.Load(Fixtures.PathOf("seed_volatile.wasm"));
+        Assert.Equal(MainKind.Fixed, linker.Plan.Kind);
+        Assert.Equal(50L, linker.GetFunction<long>("watch_me")());
+    }
+
+    [Fact]
+    public void RustSideModule_RebindWithoutAnyHack()
+    {
+        // The PIC build of the seed, loaded as a library: C# rebinds replace_me itself; host_swap does nothing.
+        using var linker = new DynamicLinker();
+        linker.DefineFunction("host_swap", (int slot, int with) => { });
+        linker.LoadLibraries(new LinkOptions { SearchPaths = [Fixtures.BinDir], Libraries = ["librust_seed.so"], Rebindable = true });
+        var indirect = linker.GetFunction<long>("call_replace_me_indirectly");
+        Assert.NotEqual(50L, indirect());
+        linker.Rebind("replace_me", "return_50");
+        Assert.Equal(50L, indirect());
+    }
+}
