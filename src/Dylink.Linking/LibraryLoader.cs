@@ -74,9 +74,23 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors)
 
     /// <summary>Loads <paramref name="name"/> (searched as if the main needed it) and, breadth-first, whatever it needs
     /// that is not loaded yet. Returns the root's index, or null after recording why it could not be loaded.</summary>
-    public int? LoadRoot(string name, int? searchFrom)
+    /// <param name="name">The library name or path.</param>
+    /// <param name="searchFrom">The module whose search rules apply (the main).</param>
+    /// <param name="fresh">Load the root again even if a module of that name or path is loaded (a reload); its
+    /// dependencies are still shared.</param>
+    public int? LoadRoot(string name, int? searchFrom, bool fresh = false)
     {
         var first = Modules.Count;
+        if (fresh)
+        {
+            _byName.Remove(name);
+            _byPath.Remove(Path.GetFullPath(name));
+            if (Find(name, searchFrom is { } s ? Modules[s] : null) is { } found)
+            {
+                _byPath.Remove(Path.GetFullPath(found));
+            }
+        }
+
         var root = Load(name, searchFrom);
         for (var i = first; i < Modules.Count; i++)
         {

@@ -83,7 +83,8 @@ public static class LinkPlanner
     /// <param name="name">A library name (searched like NEEDED, from the main's directory) or a path.</param>
     /// <param name="options">Search paths and host symbols.</param>
     /// <exception cref="LinkException">The library or a dependency is missing or malformed, or symbols do not resolve.</exception>
-    public static LinkPlan PlanOpen(ProgramScope scope, string name, LinkOptions options)
+    /// <param name="fresh">Load a new copy of the library even if it is loaded (hot reload).</param>
+    public static LinkPlan PlanOpen(ProgramScope scope, string name, LinkOptions options, bool fresh = false)
     {
         ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(name);
@@ -99,7 +100,7 @@ public static class LinkPlanner
 
         var first = scope.Modules.Count;
         var main = scope.Initial.Main;
-        var root = loader.LoadRoot(name, main?.Index);
+        var root = loader.LoadRoot(name, main?.Index, fresh);
         ThrowIfAny(name, errors);
         foreach (var m in loader.Modules.Skip(first).Where(m => m.Module.Dylink is null))
         {

@@ -103,6 +103,9 @@ public sealed class ProgramScope
         return [.. slots.Select(s => (s.Key.Item2, s.Value))];
     }
 
+    /// <summary>The modules <paramref name="index"/> depends on: its NEEDED entries and every provider its imports are bound to.</summary>
+    public IEnumerable<int> DependenciesOf(int index) => _modules[index].Needed.Union(_uses[index]).Where(d => d != index);
+
     /// <summary>True while another live module needs <paramref name="index"/>: it lists it in NEEDED, or one of its
     /// imports is bound to it (a function, a global, a data address, a function's slot).</summary>
     public bool IsUsedByOthers(int index) =>

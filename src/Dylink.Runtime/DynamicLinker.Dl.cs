@@ -215,6 +215,12 @@ public sealed partial class DynamicLinker
         RunDestructors(index);
         foreach (var (export, slot) in scope.Remove(index))
         {
+            // A rebound function's slot keeps reaching its replacement (a reloaded library's new version).
+            if (_originals.Remove((index, export)))
+            {
+                continue;
+            }
+
             Table.SetElement(slot, StaleStub(module.Name, export, Table.GetElement(slot) as Function));
             Program.FreeSlots.Free(slot, 1);
         }
@@ -234,7 +240,7 @@ public sealed partial class DynamicLinker
 
         UnloadedInstances++;
         Trace?.Invoke($"unloaded {module.Name}");
-        foreach (var dependency in module.Needed)
+        foreach (var dependency in scope.DependenciesOf(index))
         {
             TryUnload(dependency);
         }

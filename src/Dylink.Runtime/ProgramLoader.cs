@@ -111,10 +111,18 @@ internal sealed class ProgramLoader(LinkPlan plan, ProgramState state, Engine en
             PublishFunctions(index);
         }
 
-        // Functions of modules loaded earlier that got their first slot in this plan.
+        // Functions of modules loaded earlier that got their first slot, or a forwarder, in this plan.
         foreach (var slot in plan.Slots.Where(s => s.Provider < plan.FirstNewModule && s.Location == SlotLocation.Block))
         {
             SetSlot(Table, SlotIndex(slot), ProviderFunction(slot.Provider, slot.ExportName));
+        }
+
+        for (var f = 0; f < plan.Forwarders.Length; f++)
+        {
+            if (plan.Forwarders[f].Provider < plan.FirstNewModule)
+            {
+                PublishForwarder(f);
+            }
         }
 
         RunInitializers();
@@ -409,17 +417,22 @@ internal sealed class ProgramLoader(LinkPlan plan, ProgramState state, Engine en
         {
             if (plan.Forwarders[f].Provider == index)
             {
-                var slot = _forwardBase + (uint)f;
-                SetSlot(state.Forwarding!, slot, ProviderFunction(index, plan.Forwarders[f].ExportName));
-                var key = (index, plan.Forwarders[f].ExportName);
-                if (!state.ForwardSlots.TryGetValue(key, out var slots))
-                {
-                    state.ForwardSlots[key] = slots = [];
-                }
-
-                slots.Add(slot);
+                PublishForwarder(f);
             }
         }
+    }
+
+    private void PublishForwarder(int f)
+    {
+        var (provider, export) = (plan.Forwarders[f].Provider, plan.Forwarders[f].ExportName);
+        var slot = _forwardBase + (uint)f;
+        SetSlot(state.Forwarding!, slot, ProviderFunction(provider, export));
+        if (!state.ForwardSlots.TryGetValue((provider, export), out var slots))
+        {
+            state.ForwardSlots[(provider, export)] = slots = [];
+        }
+
+        slots.Add(slot);
     }
 
     private Function ProviderFunction(int provider, string export) =>
