@@ -104,32 +104,21 @@ public sealed record DylinkInfo(
     /// <summary>The name of the legacy (LLVM ≤ 12) dynamic-linking section.</summary>
     public const string LegacySectionName = "dylink";
 
+    private Dictionary<string, SymbolFlags>? _exportFlags;
+    private Dictionary<(string, string), SymbolFlags>? _importFlags;
+
     /// <summary>Flags of the export named <paramref name="name"/>, or <see cref="SymbolFlags.None"/>.</summary>
     public SymbolFlags FlagsOfExport(string name)
     {
-        foreach (var info in ExportInfo)
-        {
-            if (info.Name == name)
-            {
-                return info.Flags;
-            }
-        }
-
-        return SymbolFlags.None;
+        _exportFlags ??= ExportInfo.GroupBy(e => e.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Flags, StringComparer.Ordinal);
+        return _exportFlags.GetValueOrDefault(name);
     }
 
     /// <summary>Flags of the import <paramref name="module"/>.<paramref name="field"/>, or <see cref="SymbolFlags.None"/>.</summary>
     public SymbolFlags FlagsOfImport(string module, string field)
     {
-        foreach (var info in ImportInfo)
-        {
-            if (info.Module == module && info.Field == field)
-            {
-                return info.Flags;
-            }
-        }
-
-        return SymbolFlags.None;
+        _importFlags ??= ImportInfo.GroupBy(i => (i.Module, i.Field)).ToDictionary(g => g.Key, g => g.First().Flags);
+        return _importFlags.GetValueOrDefault((module, field));
     }
 
     /// <summary>Reads the payload of a <c>dylink.0</c> section.</summary>

@@ -64,16 +64,34 @@ public sealed partial record WasmModule
     public required NameSection? Names { get; init; }
 
     /// <summary>Number of imported functions: defined functions' indices start here.</summary>
-    public int ImportedFunctionCount => CountImports(ExternalKind.Function);
+    public int ImportedFunctionCount => ImportsOf(ExternalKind.Function).Length;
 
     /// <summary>Number of imported globals: defined globals' indices start here.</summary>
-    public int ImportedGlobalCount => CountImports(ExternalKind.Global);
+    public int ImportedGlobalCount => ImportsOf(ExternalKind.Global).Length;
 
     /// <summary>Total functions, imported and defined.</summary>
     public int FunctionCount => ImportedFunctionCount + FunctionTypeIndices.Length;
 
     /// <summary>Total globals, imported and defined.</summary>
     public int GlobalCount => ImportedGlobalCount + Globals.Length;
+
+    // Lookups by index and by name, built once: callers query them per export and per import, and a module may
+    // have hundreds of thousands of each.
+    private ImmutableArray<Import>[]? _importsByKind;
+    private Dictionary<string, Export>? _exportsByName;
+
+    private ImmutableArray<Import> ImportsOf(ExternalKind kind)
+    {
+        _importsByKind ??= [.. Enum.GetValues<ExternalKind>().Select(k => Imports.Where(i => i.Kind == k).ToImmutableArray())];
+        return _importsByKind[(int)kind];
+    }
+
+    /// <summary>The export named <paramref name="name"/>, if any.</summary>
+    public Export? FindExport(string name)
+    {
+        _exportsByName ??= Exports.ToDictionary(e => e.Name, StringComparer.Ordinal);
+        return _exportsByName.GetValueOrDefault(name);
+    }
 
     /// <summary>The signature of the function at <paramref name="functionIndex"/> (imported or defined).</summary>
     /// <exception cref="ArgumentOutOfRangeException">No such function.</exception>
@@ -82,7 +100,7 @@ public sealed partial record WasmModule
         var imported = ImportedFunctionCount;
         if (functionIndex < imported)
         {
-            return Types[(int)Imports.Where(i => i.Kind == ExternalKind.Function).ElementAt((int)functionIndex).TypeIndex];
+            return Types[(int)ImportsOf(ExternalKind.Function)[(int)functionIndex].TypeIndex];
         }
 
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(functionIndex, (uint)FunctionCount);
@@ -96,7 +114,7 @@ public sealed partial record WasmModule
         var imported = ImportedGlobalCount;
         if (globalIndex < imported)
         {
-            return Imports.Where(i => i.Kind == ExternalKind.Global).ElementAt((int)globalIndex).Global!;
+            return ImportsOf(ExternalKind.Global)[(int)globalIndex].Global!;
         }
 
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(globalIndex, (uint)GlobalCount);
@@ -113,23 +131,10 @@ public sealed partial record WasmModule
 
         if (functionIndex < ImportedFunctionCount)
         {
-            return Imports.Where(i => i.Kind == ExternalKind.Function).ElementAt((int)functionIndex).Name;
+            return ImportsOf(ExternalKind.Function)[(int)functionIndex].Name;
         }
 
         return Exports.FirstOrDefault(e => e.Kind == ExternalKind.Function && e.Index == functionIndex)?.Name;
     }
 
-    private int CountImports(ExternalKind kind)
-    {
-        var count = 0;
-        foreach (var import in Imports)
-        {
-            if (import.Kind == kind)
-            {
-                count++;
-            }
-        }
-
-        return count;
-    }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Dylink.Format;
 
 namespace Dylink.Linking;
@@ -8,11 +9,21 @@ namespace Dylink.Linking;
 /// </summary>
 public static class ElementSlots
 {
+    // Per module, function index -> first slot; built once because linking asks for every GOT.func import.
+    private static readonly ConditionalWeakTable<WasmModule, Dictionary<uint, (SlotLocation, uint)>> Cache = [];
+
     /// <summary>The first slot an active segment of table 0 gives <paramref name="functionIndex"/>: an absolute index for a
     /// non-relocatable module (constant offset), or an offset from the module's <c>__table_base</c>.</summary>
     public static (SlotLocation Location, uint Offset)? Find(WasmModule module, bool relocatable, uint functionIndex)
     {
         ArgumentNullException.ThrowIfNull(module);
+        var slots = Cache.GetValue(module, m => Build(m, relocatable));
+        return slots.TryGetValue(functionIndex, out var slot) ? slot : null;
+    }
+
+    private static Dictionary<uint, (SlotLocation, uint)> Build(WasmModule module, bool relocatable)
+    {
+        var slots = new Dictionary<uint, (SlotLocation, uint)>();
         foreach (var segment in module.Elements)
         {
             if (segment is not { Mode: SegmentMode.Active, TableIndex: 0, Offset: { } offset })
@@ -20,24 +31,24 @@ public static class ElementSlots
                 continue;
             }
 
-            var position = segment.Elements.IndexOf(functionIndex);
-            if (position < 0)
+            (SlotLocation Location, long Start)? placement = offset.IntegerConstant is { } absolute && !relocatable
+                ? (SlotLocation.Absolute, absolute)
+                : TableBaseRelative(module, offset) is { } relative ? (SlotLocation.ProviderTable, relative) : null;
+            if (placement is not { } p)
             {
                 continue;
             }
 
-            if (offset.IntegerConstant is { } absolute && !relocatable)
+            for (var position = 0; position < segment.Elements.Length; position++)
             {
-                return (SlotLocation.Absolute, (uint)(absolute + position));
-            }
-
-            if (TableBaseRelative(module, offset) is { } relative)
-            {
-                return (SlotLocation.ProviderTable, (uint)(relative + position));
+                if (segment.Elements[position] is { } function)
+                {
+                    slots.TryAdd(function, (p.Location, (uint)(p.Start + position)));
+                }
             }
         }
 
-        return null;
+        return slots;
     }
 
     /// <summary>True when global <paramref name="globalIndex"/> is the import <c>env.<paramref name="name"/></c>.</summary>

@@ -203,9 +203,9 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
                 : null;
         var size = Constant(WellKnownSymbols.TlsSize);
         var align = Constant(WellKnownSymbols.TlsAlign) ?? 1;
-        if (size is null or < 0 || align <= 0 || (align & (align - 1)) != 0)
+        if (size is null or < 0 or > uint.MaxValue || align is <= 0 or > 65536 || (align & (align - 1)) != 0)
         {
-            errors.Add($"{NameOf(index)}: exports __wasm_init_tls but no constant __tls_size and power-of-two __tls_align");
+            errors.Add($"{NameOf(index)}: exports __wasm_init_tls but no constant __tls_size and power-of-two __tls_align (at most 65536)");
             return null;
         }
 
@@ -477,7 +477,7 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
     private long DataOffset(int provider, string exportName)
     {
         var module = modules[provider].Module;
-        var export = module.Exports.First(e => e.Name == exportName && e.Kind == ExternalKind.Global);
+        var export = module.FindExport(exportName)!;
         if (export.Index < module.ImportedGlobalCount)
         {
             errors.Add($"{NameOf(provider)}: {exportName}: a re-exported imported global has no address the loader can compute");

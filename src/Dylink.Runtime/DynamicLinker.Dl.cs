@@ -187,7 +187,7 @@ public sealed partial class DynamicLinker
         }
 
         var module = Scope.Modules[provider];
-        var functionIndex = module.Module.Exports.First(e => e.Name == export && e.Kind == ExternalKind.Function).Index;
+        var functionIndex = module.Module.FindExport(export)!.Index;
         if (ElementSlots.Find(module.Module, module.IsRelocatable, functionIndex) is { } own)
         {
             slot = own.Location == SlotLocation.Absolute ? own.Offset : Program.TableBases[provider] + own.Offset;

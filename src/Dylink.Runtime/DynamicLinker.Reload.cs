@@ -63,8 +63,8 @@ public sealed partial class DynamicLinker
         var errors = new List<string>();
         foreach (var export in old.Module.Exports.Where(e => e.Kind == ExternalKind.Function && !WellKnownSymbols.ModuleLocal.Contains(e.Name)))
         {
-            var match = replacement.Module.Exports.FirstOrDefault(e => e.Name == export.Name && e.Kind == ExternalKind.Function);
-            if (match is not null && !old.Module.FunctionType(export.Index).Equals(replacement.Module.FunctionType(match.Index)))
+            var match = replacement.Module.FindExport(export.Name);
+            if (match is { Kind: ExternalKind.Function } && !old.Module.FunctionType(export.Index).Equals(replacement.Module.FunctionType(match.Index)))
             {
                 errors.Add($"{old.Name}: {export.Name}: the new version is {replacement.Module.FunctionType(match.Index)}, the loaded one {old.Module.FunctionType(export.Index)}");
             }

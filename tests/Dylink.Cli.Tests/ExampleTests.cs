@@ -7,6 +7,8 @@ public class ExampleTests
     [Theory]
     [InlineData("examples/hello/host.wasm", "host-libc-needed.wasm")]
     [InlineData("examples/hello/libhello.so", "libhello.so")]
+    [InlineData("examples/seed-rebind/seed.wasm", "seed_volatile.wasm")]
+    [InlineData("examples/seed-rebind/librust_seed.so", "librust_seed.so")]
     public void ShippedExample_IsTheRebuiltFixture(string example, string fixture) =>
         Assert.Equal(Fixtures.Bytes(fixture), File.ReadAllBytes(Path.Combine(Fixtures.RepoRoot, example)));
 

@@ -82,3 +82,18 @@ public class RebindTests
         Assert.Equal(50L, indirect());
     }
 }
+
+public class SeedExampleTests
+{
+    [Fact]
+    public void SeedRebindExample_Runs()
+    {
+        using var output = new StringWriter { NewLine = "\n" };
+        var code = SeedRebind.Program.Run(Path.Combine(Dylink.Tests.Fixtures.RepoRoot, "examples", "seed-rebind"), output);
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^host_swap\(\d+, \d+\): Rebind\(""replace_me"", ""return_50""\)$", lines[0]);
+        Assert.Equal("seed.wasm: watch_me() = 50", lines[1]);
+        Assert.Matches(@"^librust_seed.so: call_replace_me_indirectly\(\) = \d+, after Rebind\(""replace_me"", ""return_50""\) = 50$", lines[2]);
+        Assert.Equal(0, code);
+    }
+}
