@@ -44,6 +44,22 @@ internal sealed class ProgramLoader(LinkPlan plan, ProgramState state, Engine en
 
     public void Execute()
     {
+        try
+        {
+            ExecuteCompiled();
+        }
+        finally
+        {
+            // Instances keep what they need; the compiled modules themselves are not needed once instantiated.
+            foreach (var module in _compiled.Values)
+            {
+                module.Dispose();
+            }
+        }
+    }
+
+    private void ExecuteCompiled()
+    {
         state.EnsureModules(plan.Modules.Length);
         foreach (var m in plan.NewModules)
         {
