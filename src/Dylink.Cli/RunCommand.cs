@@ -28,6 +28,7 @@ internal static class RunCommand
         var dirs = new Option<string[]>("--dir") { Description = "Give the guest access to host directory HOST, seen as GUEST (default: the same path) (repeatable).", HelpName = "HOST[::GUEST]" };
         var env = new Option<string[]>("--env") { Description = "Set an environment variable for the guest (repeatable).", HelpName = "NAME=VALUE" };
         var debug = new Option<string>("--debug") { Description = "Trace loading to stderr: libs, bindings, symbols or all (also DYLINK_DEBUG).", HelpName = "LIST" };
+        var watch = new Option<bool>("--watch") { Description = "Reload a library when its file changes, while the program runs (libraries are loaded rebindable, so every cross-module call follows)." };
         var command = new Command("run", """
             Load a WASI preview1 command module and its libraries (its NEEDED list, then -l libraries), run the
             libraries' constructors, then the main's _start. Arguments after MAIN.wasm go to the program.
@@ -37,16 +38,18 @@ internal static class RunCommand
               dylink run examples/hello/host.wasm
               dylink run -L build/lib -l libplugin.so main.wasm --verbose input.txt
               DYLINK_DEBUG=libs,bindings dylink run main.wasm
+              dylink run --watch -L plugins app.wasm      # rebuild a plugin: it is reloaded in place
             """ + "\n\nExit status:\n  N    the program's own exit code\n  1    usage error\n  127  a library cannot be found or loaded, or a symbol cannot be resolved\n  134  the program trapped")
         {
-            main, searchPaths, libraries, preload, dirs, env, debug,
+            main, searchPaths, libraries, preload, dirs, env, debug, watch,
         };
         command.SetAction(parse =>
         {
             var stderr = parse.InvocationConfiguration.Error;
             var stdout = parse.InvocationConfiguration.Output;
             var mainPath = parse.GetRequiredValue(main);
-            var options = LinkOptionsFrom(parse.GetValue(searchPaths), parse.GetValue(libraries), parse.GetValue(preload));
+            var watching = parse.GetValue(watch);
+            var options = LinkOptionsFrom(parse.GetValue(searchPaths), parse.GetValue(libraries), parse.GetValue(preload)) with { Rebindable = watching };
             DebugTrace trace;
             try
             {
@@ -58,7 +61,12 @@ internal static class RunCommand
                 return DylinkCommand.UsageError;
             }
 
-            using var linker = new DynamicLinker(new DynamicLinkerOptions { Debug = trace, Trace = line => stderr.WriteLine($"dylink: {line}") });
+            using var linker = new DynamicLinker(new DynamicLinkerOptions
+            {
+                Debug = trace,
+                Trace = line => stderr.WriteLine($"dylink: {line}"),
+                AllowReloadWhileRunning = watching,
+            });
             linker.ConfigureWasi(Wasi(mainPath, guestArgs, parse.GetValue(env) ?? [], parse.GetValue(dirs) ?? [], stdout, stderr));
             var plan = PlanOrReport(mainPath, options, stderr, out var code);
             if (plan is null)
@@ -68,7 +76,12 @@ internal static class RunCommand
 
             try
             {
-                linker.Load(plan);
+                linker.Load(plan, options);
+                if (watching)
+                {
+                    linker.Watch(line => stderr.WriteLine($"dylink: {line}"));
+                }
+
                 var exit = linker.RunMain();
                 stdout.Flush();
                 return exit;

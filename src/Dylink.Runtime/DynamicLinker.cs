@@ -33,7 +33,7 @@ public sealed partial class DynamicLinker : IDisposable
     public DynamicLinker(DynamicLinkerOptions? options = null)
     {
         _options = options ?? new DynamicLinkerOptions();
-        _engine = new Engine();
+        _engine = _options.AllowReloadWhileRunning ? new Engine(new Config().WithEpochInterruption(true)) : new Engine();
         _store = new Store(_engine);
         _store.SetLimits(instances: _options.MaxInstances, tables: _options.MaxInstances, memories: _options.MaxInstances);
         _hostModules = new Linker(_engine);
@@ -265,6 +265,7 @@ public sealed partial class DynamicLinker : IDisposable
         }
 
         _disposed = true;
+        _watch?.Dispose();
         _hostModules.Dispose();
         _store.Dispose();
         _engine.Dispose();

@@ -23,6 +23,13 @@ public sealed record DynamicLinkerOptions
     /// <summary>Receives trace lines; defaults to standard error.</summary>
     public Action<string>? Trace { get; init; }
 
+    /// <summary>
+    /// Lets <see cref="DynamicLinker.Watch"/> reload libraries while guest code runs: the engine checks an epoch
+    /// counter in loops and calls (a small cost on every call and loop back-edge), and a pending reload is applied
+    /// at the next check.
+    /// </summary>
+    public bool AllowReloadWhileRunning { get; init; }
+
     /// <summary>Most instances the store may hold (Wasmtime's default is 10,000).</summary>
     public long MaxInstances { get; init; } = 100_000;
 

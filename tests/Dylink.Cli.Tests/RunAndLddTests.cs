@@ -52,6 +52,15 @@ public class RunAndLddTests
     }
 
     [Fact]
+    public void Run_Watch_RunsTheProgramAsUsual()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("run", "--watch", E2e("basics"));
+        Assert.Equal("", stderr);
+        Assert.Equal(File.ReadAllText(Path.Combine(Fixtures.BinDir, "e2e", "basics", "expected.txt")), stdout);
+        Assert.Equal(0, code);
+    }
+
+    [Fact]
     public void Run_DebugTrace_GoesToStderr()
     {
         var (code, _, stderr) = CliRunner.Run("run", "--debug", "libs,bindings", E2e("basics"));
