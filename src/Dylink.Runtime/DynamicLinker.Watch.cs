@@ -26,6 +26,22 @@ public sealed partial class DynamicLinker
         _watch ??= new Watcher(this, report);
     }
 
+    /// <summary>With epoch interruption on, guest code checks the epoch in loops and calls: without a deadline it would
+    /// stop at once. The deadline is the next tick, whose callback applies pending reloads and lets the guest go on.</summary>
+    private void EnableEpochChecks()
+    {
+        _store.SetEpochDeadline(1);
+        _store.SetEpochDeadlineCallback(_ =>
+        {
+            if (_watch is { Pending.IsEmpty: false } watcher)
+            {
+                ApplyPendingReloads(watcher);
+            }
+
+            return 1;
+        });
+    }
+
     /// <summary>Applies the reloads the watcher queued; called at epoch checks on the guest's thread.</summary>
     private void ApplyPendingReloads(Watcher watcher)
     {
@@ -80,16 +96,6 @@ public sealed partial class DynamicLinker
                 _watchers.Add(watcher);
             }
 
-            linker._store.SetEpochDeadline(1);
-            linker._store.SetEpochDeadlineCallback(_ =>
-            {
-                if (!Pending.IsEmpty)
-                {
-                    linker.ApplyPendingReloads(this);
-                }
-
-                return 1;
-            });
             _ticks = new Timer(_ =>
             {
                 try

@@ -42,6 +42,10 @@ public sealed partial class DynamicLinker : IDisposable
         // Calling WASI without a configuration aborts the process inside Wasmtime: always have one.
         _store.SetWasiConfiguration(new WasiConfiguration().WithInheritedStandardOutput().WithInheritedStandardError());
         DefineLoaderFunctions();
+        if (_options.AllowReloadWhileRunning)
+        {
+            EnableEpochChecks();
+        }
     }
 
     /// <summary>The plan of the loaded program.</summary>
