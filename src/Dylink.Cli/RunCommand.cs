@@ -13,11 +13,14 @@ internal static class RunCommand
     /// <summary>Exit code for a load or link failure (musl's ld.so uses the same).</summary>
     public const int LoadFailure = 127;
 
+    /// <summary>Exit code when the program runs out of time (as GNU <c>timeout</c>).</summary>
+    public const int TimedOut = 124;
+
     /// <summary>Exit code when the guest traps.</summary>
     public const int Trapped = 134;
 
     /// <summary>Options of <c>run</c> that take a value: the token after them is not the main module.</summary>
-    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string>(StringComparer.Ordinal) { "-L", "-l", "--preload", "--dir", "--env", "--debug" };
+    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string>(StringComparer.Ordinal) { "-L", "-l", "--preload", "--dir", "--env", "--debug", "--max-memory", "--max-libraries", "--timeout" };
 
     public static Command Create(IReadOnlyList<string> guestArgs)
     {
@@ -28,6 +31,10 @@ internal static class RunCommand
         var dirs = new Option<string[]>("--dir") { Description = "Give the guest access to host directory HOST, seen as GUEST (default: the same path) (repeatable).", HelpName = "HOST[::GUEST]" };
         var env = new Option<string[]>("--env") { Description = "Set an environment variable for the guest (repeatable).", HelpName = "NAME=VALUE" };
         var debug = new Option<string>("--debug") { Description = "Trace loading to stderr: libs, bindings, symbols or all (also DYLINK_DEBUG).", HelpName = "LIST" };
+        var maxMemory = new Option<long?>("--max-memory") { Description = "Most linear memory the program may use, in bytes.", HelpName = "BYTES" };
+        var maxLibraries = new Option<int?>("--max-libraries") { Description = "Most modules the program may load, the main included.", HelpName = "N" };
+        var timeout = new Option<double?>("--timeout") { Description = "Stop the program after SECONDS (exit status 124).", HelpName = "SECONDS" };
+        var sandbox = new Option<bool>("--library-sandbox") { Description = "Load libraries (dlopen included) only from the -L directories, DYLINK_LIBRARY_PATH and the main's directory: no '..', absolute path or symbolic link leading elsewhere." };
         var watch = new Option<bool>("--watch") { Description = "Reload a library when its file changes, while the program runs (libraries are loaded rebindable, so every cross-module call follows)." };
         var command = new Command("run", """
             Load a WASI preview1 command module and its libraries (its NEEDED list, then -l libraries), run the
@@ -39,9 +46,9 @@ internal static class RunCommand
               dylink run -L build/lib -l libplugin.so main.wasm --verbose input.txt
               DYLINK_DEBUG=libs,bindings dylink run main.wasm
               dylink run --watch -L plugins app.wasm      # rebuild a plugin: it is reloaded in place
-            """ + "\n\nExit status:\n  N    the program's own exit code\n  1    usage error\n  127  a library cannot be found or loaded, or a symbol cannot be resolved\n  134  the program trapped")
+            """ + "\n\nExit status:\n  N    the program's own exit code\n  1    usage error\n  124  the program ran longer than --timeout\n  127  a library cannot be found or loaded, or a symbol cannot be resolved, or a limit was exceeded\n  134  the program trapped")
         {
-            main, searchPaths, libraries, preload, dirs, env, debug, watch,
+            main, searchPaths, libraries, preload, dirs, env, debug, watch, maxMemory, maxLibraries, timeout, sandbox,
         };
         command.SetAction(parse =>
         {
@@ -50,6 +57,14 @@ internal static class RunCommand
             var mainPath = parse.GetRequiredValue(main);
             var watching = parse.GetValue(watch);
             var options = LinkOptionsFrom(parse.GetValue(searchPaths), parse.GetValue(libraries), parse.GetValue(preload)) with { Rebindable = watching };
+            options = options with
+            {
+                MaxMemory = parse.GetValue(maxMemory) ?? options.MaxMemory,
+                MaxModules = parse.GetValue(maxLibraries) ?? options.MaxModules,
+                AllowedDirectories = parse.GetValue(sandbox)
+                    ? [.. options.SearchPaths, .. options.LibraryPath, Path.GetDirectoryName(Path.GetFullPath(mainPath))!]
+                    : null,
+            };
             DebugTrace trace;
             try
             {
@@ -66,6 +81,8 @@ internal static class RunCommand
                 Debug = trace,
                 Trace = line => stderr.WriteLine($"dylink: {line}"),
                 AllowReloadWhileRunning = watching,
+                MaxMemory = parse.GetValue(maxMemory),
+                Timeout = parse.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             });
             linker.ConfigureWasi(Wasi(mainPath, guestArgs, parse.GetValue(env) ?? [], parse.GetValue(dirs) ?? [], stdout, stderr));
             var plan = PlanOrReport(mainPath, options, stderr, out var code);
@@ -85,6 +102,12 @@ internal static class RunCommand
                 var exit = linker.RunMain();
                 stdout.Flush();
                 return exit;
+            }
+            catch (TimeoutException e)
+            {
+                stdout.Flush();
+                stderr.WriteLine($"dylink: {e.Message}");
+                return TimedOut;
             }
             catch (TrapException e)
             {

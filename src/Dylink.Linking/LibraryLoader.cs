@@ -140,6 +140,24 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors)
             return known;
         }
 
+        if (Sandbox.Refuse(options, path) is { } refusal)
+        {
+            errors.Add($"{name}: {refusal}{NeededBySuffix(parent)}");
+            return null;
+        }
+
+        if (Modules.Count >= options.MaxModules)
+        {
+            errors.Add($"{name}: too many modules: the limit is {options.MaxModules}{NeededBySuffix(parent)}");
+            return null;
+        }
+
+        if (options.Source is FileModuleSource && new FileInfo(path).Length is var length && length > options.MaxFileSize)
+        {
+            errors.Add($"{name}: {path} has {length} bytes, more than the limit of {options.MaxFileSize}{NeededBySuffix(parent)}");
+            return null;
+        }
+
         byte[] bytes;
         try
         {

@@ -35,6 +35,25 @@ public sealed record LinkOptions
     /// </summary>
     public bool Rebindable { get; init; }
 
+    /// <summary>Most modules a program may load, the main included; one more is a link error.</summary>
+    public int MaxModules { get; init; } = 10_000;
+
+    /// <summary>Largest library file accepted, in bytes; checked before the file is read.</summary>
+    public long MaxFileSize { get; init; } = 1L << 30;
+
+    /// <summary>Most linear memory, in bytes, the program may have; a layout needing more is refused before anything is allocated.</summary>
+    public long MaxMemory { get; init; } = 4L << 30;
+
+    /// <summary>Most function-table slots the loader may reserve for libraries; more is refused before the table grows.</summary>
+    public uint MaxTableSlots { get; init; } = 10_000_000;
+
+    /// <summary>
+    /// When set, libraries may be found only inside these directories (and their subdirectories): a name with a
+    /// slash, a <c>..</c>, an absolute path or a symbolic link that leads elsewhere is refused. Guest <c>dlopen</c>
+    /// calls are then sandboxed too.
+    /// </summary>
+    public IReadOnlyList<string>? AllowedDirectories { get; init; }
+
     /// <summary>Stack size when the loader creates the stack (PIE or host main).</summary>
     public uint StackSize { get; init; } = 1024 * 1024;
 

@@ -37,6 +37,7 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
         var (memoryOffsets, tlsOffsets, blockSize, blockAlignment) = LayoutMemory();
         var (tableOffsets, regionSlots) = LayoutTable();
         var memory = scope is null ? MemoryPlan(blockSize, blockAlignment) : ExtensionMemoryPlan(blockSize, blockAlignment);
+        CheckLimits(memory, regionSlots);
         if (scope is null)
         {
             CheckMainExports(regionSlots);
@@ -85,6 +86,22 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
         foreach (var i in closure.Where(i => i >= _first || !scope.IsGlobal(i)))
         {
             _symbols.AddModule(i, modules[i].Name, ModuleSymbols.Of(modules[i].Module), NameOf);
+        }
+    }
+
+    /// <summary>Absurd MEM_INFO sizes are refused here, before any memory or table slot exists.</summary>
+    private void CheckLimits(MemoryLayout memory, uint regionSlots)
+    {
+        var name = root is { } r ? NameOf(r) : mainIndex >= 0 ? NameOf(mainIndex) : "program";
+        var memoryNeeded = memory.CreatesMemory ? (long)memory.InitialPages * 0x10000 : memory.BlockSize;
+        if (memoryNeeded > options.MaxMemory)
+        {
+            errors.Add($"{name}: needs {memoryNeeded} bytes of memory, more than the limit of {options.MaxMemory}");
+        }
+
+        if (regionSlots > options.MaxTableSlots)
+        {
+            errors.Add($"{name}: needs {regionSlots} table slots, more than the limit of {options.MaxTableSlots}");
         }
     }
 

@@ -6,6 +6,8 @@ namespace Dylink.Runtime;
 public sealed partial class DynamicLinker
 {
     private Watcher? _watch;
+    private Timer? _ticks;
+    private DateTime? _runDeadline;
 
     /// <summary>
     /// Reloads a loaded library (see <see cref="Reload(LibraryHandle, string)"/>) whenever its file changes. Needs
@@ -33,6 +35,11 @@ public sealed partial class DynamicLinker
         _store.SetEpochDeadline(1);
         _store.SetEpochDeadlineCallback(_ =>
         {
+            if (_runDeadline is { } deadline && DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"stopped after {_options.Timeout!.Value.TotalSeconds:0.###} s (timeout)");
+            }
+
             if (_watch is { Pending.IsEmpty: false } watcher)
             {
                 ApplyPendingReloads(watcher);
@@ -40,7 +47,20 @@ public sealed partial class DynamicLinker
 
             return 1;
         });
+        _ticks = new Timer(_ =>
+        {
+            try
+            {
+                _engine.IncrementEpoch();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The linker is going away; the timer is being disposed too.
+            }
+        }, null, 20, 20);
     }
+
+    private bool EpochChecks => _options.AllowReloadWhileRunning || _options.Timeout is not null;
 
     /// <summary>Applies the reloads the watcher queued; called at epoch checks on the guest's thread.</summary>
     private void ApplyPendingReloads(Watcher watcher)
@@ -79,7 +99,6 @@ public sealed partial class DynamicLinker
     private sealed class Watcher : IDisposable
     {
         private readonly List<FileSystemWatcher> _watchers = [];
-        private readonly Timer _ticks;
 
         public Watcher(DynamicLinker linker, Action<string> report)
         {
@@ -95,18 +114,6 @@ public sealed partial class DynamicLinker
                 watcher.EnableRaisingEvents = true;
                 _watchers.Add(watcher);
             }
-
-            _ticks = new Timer(_ =>
-            {
-                try
-                {
-                    linker._engine.IncrementEpoch();
-                }
-                catch (ObjectDisposedException)
-                {
-                    // The linker is going away; the timer is being disposed too.
-                }
-            }, null, 20, 20);
         }
 
         public ConcurrentQueue<string> Pending { get; } = new();
@@ -141,7 +148,6 @@ public sealed partial class DynamicLinker
 
         public void Dispose()
         {
-            _ticks.Dispose();
             foreach (var watcher in _watchers)
             {
                 watcher.Dispose();

@@ -33,16 +33,17 @@ public sealed partial class DynamicLinker : IDisposable
     public DynamicLinker(DynamicLinkerOptions? options = null)
     {
         _options = options ?? new DynamicLinkerOptions();
-        _engine = _options.AllowReloadWhileRunning ? new Engine(new Config().WithEpochInterruption(true)) : new Engine();
+        _engine = EpochChecks ? new Engine(new Config().WithEpochInterruption(true)) : new Engine();
         _store = new Store(_engine);
-        _store.SetLimits(instances: _options.MaxInstances, tables: _options.MaxInstances, memories: _options.MaxInstances);
+        _store.SetLimits(memorySize: _options.MaxMemory, tableElements: _options.MaxTableElements,
+            instances: _options.MaxInstances, tables: _options.MaxInstances, memories: _options.MaxInstances);
         _hostModules = new Linker(_engine);
         _hostModules.DefineWasi();
 
         // Calling WASI without a configuration aborts the process inside Wasmtime: always have one.
         _store.SetWasiConfiguration(new WasiConfiguration().WithInheritedStandardOutput().WithInheritedStandardError());
         DefineLoaderFunctions();
-        if (_options.AllowReloadWhileRunning)
+        if (EpochChecks)
         {
             EnableEpochChecks();
         }
@@ -158,11 +159,13 @@ public sealed partial class DynamicLinker : IDisposable
     /// <summary>Runs the main module's <c>_start</c> and returns its exit code (0 when it returns normally).</summary>
     /// <exception cref="LoadException">The main has no <c>_start</c>.</exception>
     /// <exception cref="TrapException">The program trapped.</exception>
+    /// <exception cref="TimeoutException">It ran longer than <see cref="DynamicLinkerOptions.Timeout"/>.</exception>
     public int RunMain()
     {
         var main = Plan.Main ?? throw new InvalidOperationException("the program has no wasm main module");
         var start = Program.Instances[main.Index]!.GetFunction(WellKnownSymbols.Start)
             ?? throw new LoadException(main.Name, $"{main.Name}: has no _start function to run (is it a command module?)");
+        _runDeadline = _options.Timeout is { } timeout ? DateTime.UtcNow + timeout : null;
         try
         {
             start.Invoke();
@@ -171,6 +174,14 @@ public sealed partial class DynamicLinker : IDisposable
         catch (WasmtimeException e) when (e is not TrapException && e.ExitCode is { } code)
         {
             return code;
+        }
+        catch (WasmtimeException e) when (e.InnerException is TimeoutException timedOut)
+        {
+            throw new TimeoutException($"{main.Name}: {timedOut.Message}", e);
+        }
+        finally
+        {
+            _runDeadline = null;
         }
     }
 
@@ -269,6 +280,7 @@ public sealed partial class DynamicLinker : IDisposable
         }
 
         _disposed = true;
+        _ticks?.Dispose();
         _watch?.Dispose();
         _hostModules.Dispose();
         _store.Dispose();

@@ -30,6 +30,16 @@ public sealed record DynamicLinkerOptions
     /// </summary>
     public bool AllowReloadWhileRunning { get; init; }
 
+    /// <summary>Most linear memory the program may grow to, in bytes (its <c>memory.grow</c> fails beyond).</summary>
+    public long? MaxMemory { get; init; }
+
+    /// <summary>Most function-table elements.</summary>
+    public uint? MaxTableElements { get; init; }
+
+    /// <summary>How long <see cref="DynamicLinker.RunMain"/> may run before it is stopped with a <see cref="TimeoutException"/>
+    /// (checked at Wasmtime epoch checks, every 20 ms).</summary>
+    public TimeSpan? Timeout { get; init; }
+
     /// <summary>Most instances the store may hold (Wasmtime's default is 10,000).</summary>
     public long MaxInstances { get; init; } = 100_000;
 

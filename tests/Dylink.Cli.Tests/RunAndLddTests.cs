@@ -61,6 +61,40 @@ public class RunAndLddTests
     }
 
     [Fact]
+    public void Run_Timeout_Exits124()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"dylink-forever-{Guid.NewGuid():N}.wasm");
+        File.WriteAllBytes(path, Wasmtime.Module.ConvertText("""(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))"""));
+        try
+        {
+            var (code, _, stderr) = CliRunner.Run("run", "--timeout", "0.2", path);
+            Assert.Equal(124, code);
+            Assert.Equal($"dylink: {Path.GetFileName(path)}: stopped after 0.2 s (timeout)\n", stderr);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Run_LibrarySandbox_RefusesLibrariesElsewhere()
+    {
+        var (code, _, stderr) = CliRunner.Run("run", "--library-sandbox", "-l", Fixtures.PathOf("libhello.so"), E2e("basics"));
+        Assert.Equal(127, code);
+        // Paths under the fixture folder are shown relative to it.
+        Assert.Equal("dylink: libhello.so: libhello.so is outside the allowed library directories (e2e/basics) (needed by main.wasm)\n", stderr);
+    }
+
+    [Fact]
+    public void Run_MaxLibraries_Exits127()
+    {
+        var (code, _, stderr) = CliRunner.Run("run", "--max-libraries", "1", E2e("basics"));
+        Assert.Equal(127, code);
+        Assert.Equal("dylink: libbasics.so: too many modules: the limit is 1 (needed by main.wasm)\n", stderr);
+    }
+
+    [Fact]
     public void Run_DebugTrace_GoesToStderr()
     {
         var (code, _, stderr) = CliRunner.Run("run", "--debug", "libs,bindings", E2e("basics"));

@@ -1,0 +1,92 @@
+using static Dylink.Linking.Tests.InMemorySource;
+
+namespace Dylink.Linking.Tests;
+
+public sealed class LimitsAndSandboxTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dylink-sandbox").FullName;
+
+    private static LinkException Fails(Func<LinkPlan> plan) => Assert.Throws<LinkException>(() => plan());
+
+    [Fact]
+    public void TooManyModules()
+    {
+        var source = new InMemorySource().Add("liba.so", Side("")).Add("libb.so", Side(""));
+        var e = Fails(() => LinkPlanner.PlanHosted(new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["liba.so", "libb.so"], MaxModules = 1 }));
+        Assert.Equal<string>(["libb.so: too many modules: the limit is 1"], e.Errors);
+    }
+
+    [Fact]
+    public void AbsurdMemInfo_IsRefusedBeforeAnythingIsAllocated()
+    {
+        var source = new InMemorySource().Add("liba.so", Side("", memory: 100_000));
+        var e = Fails(() => LinkPlanner.PlanHosted(new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["liba.so"], MaxMemory = 1_000_000 }));
+        // 1024 reserved + 1 MiB stack + 100,000 bytes, rounded up to 18 pages of 64 KiB.
+        Assert.Equal<string>(["program: needs 1179648 bytes of memory, more than the limit of 1000000"], e.Errors);
+    }
+
+    [Fact]
+    public void AbsurdTableSize_IsRefused()
+    {
+        var source = new InMemorySource().Add("liba.so", Side("", table: 5000));
+        var e = Fails(() => LinkPlanner.PlanHosted(new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["liba.so"], MaxTableSlots = 4096 }));
+        Assert.Equal<string>(["program: needs 5000 table slots, more than the limit of 4096"], e.Errors);
+    }
+
+    [Fact]
+    public void FileOverTheSizeLimit_IsNotRead()
+    {
+        var path = Path.Combine(_dir, "libbig.so");
+        File.WriteAllBytes(path, new byte[4096]);
+        var e = Fails(() => LinkPlanner.PlanHosted(new LinkOptions { SearchPaths = [_dir], Libraries = ["libbig.so"], MaxFileSize = 1024 }));
+        Assert.Equal<string>([$"libbig.so: {path} has 4096 bytes, more than the limit of 1024"], e.Errors);
+    }
+
+    [Fact]
+    public void Sandbox_RefusesPathsOutsideTheAllowedDirectories()
+    {
+        var allowed = Directory.CreateDirectory(Path.Combine(_dir, "allowed")).FullName;
+        var outside = Directory.CreateDirectory(Path.Combine(_dir, "outside")).FullName;
+        var library = Wasmtime.Module.ConvertText(Side(""));
+        File.WriteAllBytes(Path.Combine(allowed, "libok.so"), library);
+        File.WriteAllBytes(Path.Combine(outside, "libevil.so"), library);
+        File.CreateSymbolicLink(Path.Combine(allowed, "liblink.so"), Path.Combine(outside, "libevil.so"));
+        var options = new LinkOptions { SearchPaths = [allowed], AllowedDirectories = [allowed] };
+
+        Assert.Single(LinkPlanner.PlanHosted(options with { Libraries = ["libok.so"] }).Modules);
+        Assert.Equal<string>(
+            [$"liblink.so: {Path.Combine(allowed, "liblink.so")} is outside the allowed library directories ({allowed})"],
+            Fails(() => LinkPlanner.PlanHosted(options with { Libraries = ["liblink.so"] })).Errors);
+        var dotdot = Path.Combine(allowed, "..", "outside", "libevil.so");
+        Assert.Equal<string>(
+            [$"{dotdot}: {dotdot} is outside the allowed library directories ({allowed})"],
+            Fails(() => LinkPlanner.PlanHosted(options with { Libraries = [dotdot] })).Errors);
+        // allowed/escape -> outside/sub: for the kernel allowed/escape/../libevil.so is outside/libevil.so, but .NET
+        // resolves ".." before links, so the file looked for is allowed/libevil.so, which does not exist.
+        Directory.CreateDirectory(Path.Combine(outside, "sub"));
+        Directory.CreateSymbolicLink(Path.Combine(allowed, "escape"), Path.Combine(outside, "sub"));
+        var escape = Path.Combine(allowed, "escape", "..", "libevil.so");
+        var errors = Fails(() => LinkPlanner.PlanHosted(options with { Libraries = [escape] })).Errors;
+        Assert.Equal($"{escape}: library not found; searched: {escape}", Assert.Single(errors));
+        var absolute = Path.Combine(outside, "libevil.so");
+        Assert.Equal<string>(
+            [$"{absolute}: {absolute} is outside the allowed library directories ({allowed})"],
+            Fails(() => LinkPlanner.PlanHosted(options with { Libraries = [absolute] })).Errors);
+    }
+
+    [Fact]
+    public void RealPath_FollowsLinksAndDotDot()
+    {
+        var target = Directory.CreateDirectory(Path.Combine(_dir, "target")).FullName;
+        Directory.CreateSymbolicLink(Path.Combine(_dir, "link"), target);
+        Assert.Equal(Path.Combine(target, "x.so"), Sandbox.RealPath(Path.Combine(_dir, "link", "sub", "..", "x.so")));
+
+        // ".." applies to the link's target, as for the kernel: _dir/link/.. is _dir, the parent of target.
+        Assert.Equal(Path.Combine(_dir, "y.so"), Sandbox.RealPath(Path.Combine(_dir, "link", "..", "y.so")));
+        Directory.CreateDirectory(Path.Combine(target, "deep"));
+        Directory.CreateSymbolicLink(Path.Combine(_dir, "deeplink"), Path.Combine(target, "deep"));
+        Assert.Equal(Path.Combine(target, "z.so"), Sandbox.RealPath(Path.Combine(_dir, "deeplink", "..", "z.so")));
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
