@@ -31,45 +31,48 @@ public sealed partial class DynamicLinker
     /// <exception cref="KeyNotFoundException">With <see cref="OpenMode.NoLoad"/>: the library is not loaded.</exception>
     public LibraryHandle Open(string? name, OpenMode flags = OpenMode.Now)
     {
-        var scope = Scope;
-        if (name is null)
+        lock (_gate)
         {
-            return new LibraryHandle(Plan.Main is { } main ? main.Index + 1 : ProgramHandle);
-        }
-
-        var global = (flags & OpenMode.Global) != 0;
-        int root;
-        if ((flags & OpenMode.NoLoad) != 0)
-        {
-            // As in glibc, a successful RTLD_NOLOAD counts as a reference: it is closed like any other.
-            root = FindLoaded(name) ?? throw new KeyNotFoundException($"{name}: not loaded (RTLD_NOLOAD)");
-            _openCount[root] = _openCount.GetValueOrDefault(root) + 1;
-        }
-        else
-        {
-            var plan = LinkPlanner.PlanOpen(scope, name, _linkOptions);
-            root = plan.Root!.Value;
-            if (plan.FirstNewModule < plan.Modules.Length)
+            var scope = Scope;
+            if (name is null)
             {
-                var loader = Execute(plan);
-                scope.Commit(plan, global, loader.SlotIndices);
-                Trace?.Invoke($"opened {name}: {string.Join(", ", plan.NewModules.Select(m => m.Name))}");
+                return new LibraryHandle(Plan.Main is { } main ? main.Index + 1 : ProgramHandle);
             }
 
-            _openCount[root] = _openCount.GetValueOrDefault(root) + 1;
-        }
+            var global = (flags & OpenMode.Global) != 0;
+            int root;
+            if ((flags & OpenMode.NoLoad) != 0)
+            {
+                // As in glibc, a successful RTLD_NOLOAD counts as a reference: it is closed like any other.
+                root = FindLoaded(name) ?? throw new KeyNotFoundException($"{name}: not loaded (RTLD_NOLOAD)");
+                _openCount[root] = _openCount.GetValueOrDefault(root) + 1;
+            }
+            else
+            {
+                var plan = LinkPlanner.PlanOpen(scope, name, _linkOptions);
+                root = plan.Root!.Value;
+                if (plan.FirstNewModule < plan.Modules.Length)
+                {
+                    var loader = Execute(plan);
+                    scope.Commit(plan, global, loader.SlotIndices);
+                    Trace?.Invoke($"opened {name}: {string.Join(", ", plan.NewModules.Select(m => m.Name))}");
+                }
 
-        if (global)
-        {
-            scope.Promote(root);
-        }
+                _openCount[root] = _openCount.GetValueOrDefault(root) + 1;
+            }
 
-        if ((flags & OpenMode.NoDelete) != 0)
-        {
-            _noDelete.Add(root);
-        }
+            if (global)
+            {
+                scope.Promote(root);
+            }
 
-        return new LibraryHandle(root + 1);
+            if ((flags & OpenMode.NoDelete) != 0)
+            {
+                _noDelete.Add(root);
+            }
+
+            return new LibraryHandle(root + 1);
+        }
     }
 
     /// <summary>The value of a symbol (<c>dlsym</c>): a function's table index (the pointer every module sees), or a data address.</summary>
@@ -77,29 +80,32 @@ public sealed partial class DynamicLinker
     /// <exception cref="ArgumentException">The handle is not a loaded library.</exception>
     public int Symbol(LibraryHandle handle, string name)
     {
-        ArgumentNullException.ThrowIfNull(name);
-        var scope = Scope;
-        var definition = handle.Value switch
+        lock (_gate)
         {
-            0 or ProgramHandle => scope.Global.TryLookup(name, out var d) ? d : null,
-            -1 => NextDefinition(name),
-            _ when Plan.Main is { } main && handle.Value == main.Index + 1 => scope.Global.TryLookup(name, out var d) ? d : null,
-            _ => LookupFrom(LiveModule(handle), name),
-        };
-        if (definition is null)
-        {
-            var where = handle.Value > 0 && handle.Value != ProgramHandle ? $" in {scope.Modules[handle.Value - 1].Name}" : "";
-            throw new KeyNotFoundException($"{name}: symbol not found{where}");
-        }
+            ArgumentNullException.ThrowIfNull(name);
+            var scope = Scope;
+            var definition = handle.Value switch
+            {
+                0 or ProgramHandle => scope.Global.TryLookup(name, out var d) ? d : null,
+                -1 => NextDefinition(name),
+                _ when Plan.Main is { } main && handle.Value == main.Index + 1 => scope.Global.TryLookup(name, out var d) ? d : null,
+                _ => LookupFrom(LiveModule(handle), name),
+            };
+            if (definition is null)
+            {
+                var where = handle.Value > 0 && handle.Value != ProgramHandle ? $" in {scope.Modules[handle.Value - 1].Name}" : "";
+                throw new KeyNotFoundException($"{name}: symbol not found{where}");
+            }
 
-        var (provider, symbol) = (definition.Provider, definition.Symbol);
-        return symbol.Kind switch
-        {
-            SymbolKind.Function => (int)SlotFor(provider, symbol.Name),
-            SymbolKind.Tls => (int)(Program.TlsBases[provider] + symbol.Value!.Value),
-            SymbolKind.Data => (int)((scope.Modules[provider].IsRelocatable ? Program.MemoryBases[provider] : 0) + (symbol.Value ?? 0)),
-            _ => throw new KeyNotFoundException($"{name}: a {symbol.Kind.ToString().ToLowerInvariant()}, not a function or data"),
-        };
+            var (provider, symbol) = (definition.Provider, definition.Symbol);
+            return symbol.Kind switch
+            {
+                SymbolKind.Function => (int)SlotFor(provider, symbol.Name),
+                SymbolKind.Tls => (int)(Program.TlsBases[provider] + symbol.Value!.Value),
+                SymbolKind.Data => (int)((scope.Modules[provider].IsRelocatable ? Program.MemoryBases[provider] : 0) + (symbol.Value ?? 0)),
+                _ => throw new KeyNotFoundException($"{name}: a {symbol.Kind.ToString().ToLowerInvariant()}, not a function or data"),
+            };
+        }
     }
 
     /// <summary>Drops a reference (<c>dlclose</c>); at zero the library is unloaded unless it was opened with
@@ -107,26 +113,32 @@ public sealed partial class DynamicLinker
     /// <exception cref="ArgumentException">The handle is not a loaded library.</exception>
     public void Close(LibraryHandle handle)
     {
-        if (handle.Value == ProgramHandle || (Plan.Main is { } main && handle.Value == main.Index + 1))
+        lock (_gate)
         {
-            return;
-        }
+            if (handle.Value == ProgramHandle || (Plan.Main is { } main && handle.Value == main.Index + 1))
+            {
+                return;
+            }
 
-        var index = LiveModule(handle);
-        if (_openCount.GetValueOrDefault(index) > 0)
-        {
-            _openCount[index]--;
-        }
+            var index = LiveModule(handle);
+            if (_openCount.GetValueOrDefault(index) > 0)
+            {
+                _openCount[index]--;
+            }
 
-        TryUnload(index);
+            TryUnload(index);
+        }
     }
 
     /// <summary>The last run-time linking error, cleared by reading it (<c>dlerror</c>).</summary>
     public string? TakeLastError()
     {
-        var error = _lastError;
-        _lastError = null;
-        return error;
+        lock (_gate)
+        {
+            var error = _lastError;
+            _lastError = null;
+            return error;
+        }
     }
 
     /// <summary>True while the library is loaded.</summary>
@@ -331,23 +343,26 @@ public sealed partial class DynamicLinker
     /// null when the address belongs to no loaded library.</returns>
     public (string Library, string? Symbol, int SymbolAddress)? Describe(int address)
     {
-        var scope = Scope;
-        if (scope.TryGetFunctionAt((uint)address, out var provider, out var export) || FunctionInSlot(address, out provider, out export))
+        lock (_gate)
         {
-            return (LibraryName(provider), export, address);
-        }
+            var scope = Scope;
+            if (scope.TryGetFunctionAt((uint)address, out var provider, out var export) || FunctionInSlot(address, out provider, out export))
+            {
+                return (LibraryName(provider), export, address);
+            }
 
-        var owner = scope.Modules.FirstOrDefault(m => scope.IsLive(m.Index) && m.IsRelocatable && m.MemorySize > 0
-            && address >= Program.MemoryBases[m.Index] && address < Program.MemoryBases[m.Index] + m.MemorySize);
-        if (owner is null)
-        {
-            return null;
-        }
+            var owner = scope.Modules.FirstOrDefault(m => scope.IsLive(m.Index) && m.IsRelocatable && m.MemorySize > 0
+                && address >= Program.MemoryBases[m.Index] && address < Program.MemoryBases[m.Index] + m.MemorySize);
+            if (owner is null)
+            {
+                return null;
+            }
 
-        var nearest = ModuleSymbols.Of(owner.Module)
-            .Where(s => s.IsDefined && s.Kind == SymbolKind.Data && s.Value is { } v && Program.MemoryBases[owner.Index] + v <= address)
-            .MaxBy(s => s.Value);
-        return (LibraryName(owner.Index), nearest?.Name, nearest is null ? 0 : (int)(Program.MemoryBases[owner.Index] + nearest.Value!.Value));
+            var nearest = ModuleSymbols.Of(owner.Module)
+                .Where(s => s.IsDefined && s.Kind == SymbolKind.Data && s.Value is { } v && Program.MemoryBases[owner.Index] + v <= address)
+                .MaxBy(s => s.Value);
+            return (LibraryName(owner.Index), nearest?.Name, nearest is null ? 0 : (int)(Program.MemoryBases[owner.Index] + nearest.Value!.Value));
+        }
     }
 
     private string LibraryName(int index) => Scope.Modules[index].Path ?? Scope.Modules[index].Name;

@@ -28,28 +28,34 @@ public sealed partial class DynamicLinker
     /// <exception cref="KeyNotFoundException">The symbol is not a loaded function.</exception>
     public void Restore(string symbol)
     {
-        var (provider, export) = FindFunction(symbol);
-        if (_originals.Remove((provider, export), out var original))
+        lock (_gate)
         {
-            Redirect(provider, export, original);
+            var (provider, export) = FindFunction(symbol);
+            if (_originals.Remove((provider, export), out var original))
+            {
+                Redirect(provider, export, original);
+            }
         }
     }
 
     private void Rebind(string symbol, Function replacement, string replacementName)
     {
-        var (provider, export) = FindFunction(symbol);
-        var original = Program.Instances[provider]!.GetFunction(export)!;
-        var expected = HostFunctions.Signature(original);
-        var actual = HostFunctions.Signature(replacement);
-        if (!expected.Equals(actual))
+        lock (_gate)
         {
-            var module = Scope.Modules[provider].Name;
-            throw new LinkException(module, [$"{symbol}: cannot rebind {module}'s function {expected} to {replacementName}, which is {actual}"]);
-        }
+            var (provider, export) = FindFunction(symbol);
+            var original = Program.Instances[provider]!.GetFunction(export)!;
+            var expected = HostFunctions.Signature(original);
+            var actual = HostFunctions.Signature(replacement);
+            if (!expected.Equals(actual))
+            {
+                var module = Scope.Modules[provider].Name;
+                throw new LinkException(module, [$"{symbol}: cannot rebind {module}'s function {expected} to {replacementName}, which is {actual}"]);
+            }
 
-        _originals.TryAdd((provider, export), original);
-        Redirect(provider, export, replacement);
-        Trace?.Invoke($"rebound {symbol} ({Scope.Modules[provider].Name}) to {replacementName}");
+            _originals.TryAdd((provider, export), original);
+            Redirect(provider, export, replacement);
+            Trace?.Invoke($"rebound {symbol} ({Scope.Modules[provider].Name}) to {replacementName}");
+        }
     }
 
     private (int Provider, string Export) FindFunction(string symbol)

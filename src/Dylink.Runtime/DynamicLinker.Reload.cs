@@ -35,26 +35,29 @@ public sealed partial class DynamicLinker
 
     private LibraryHandle Reload(int old, LinkPlan plan)
     {
-        var scope = Scope;
-        var oldModule = scope.Modules[old];
-        var replacement = plan.Root!.Value;
-        CheckReplacement(oldModule, plan.Modules[replacement]);
-        var loader = Execute(plan);
-        scope.Commit(plan, scope.IsGlobal(old), loader.SlotIndices);
-        foreach (var export in oldModule.Module.Exports.Where(e => e.Kind == ExternalKind.Function && !WellKnownSymbols.ModuleLocal.Contains(e.Name)))
+        lock (_gate)
         {
-            if (Program.Instances[replacement]!.GetFunction(export.Name) is { } function)
+            var scope = Scope;
+            var oldModule = scope.Modules[old];
+            var replacement = plan.Root!.Value;
+            CheckReplacement(oldModule, plan.Modules[replacement]);
+            var loader = Execute(plan);
+            scope.Commit(plan, scope.IsGlobal(old), loader.SlotIndices);
+            foreach (var export in oldModule.Module.Exports.Where(e => e.Kind == ExternalKind.Function && !WellKnownSymbols.ModuleLocal.Contains(e.Name)))
             {
-                _originals.TryAdd((old, export.Name), Program.Instances[old]!.GetFunction(export.Name)!);
-                Redirect(old, export.Name, function);
+                if (Program.Instances[replacement]!.GetFunction(export.Name) is { } function)
+                {
+                    _originals.TryAdd((old, export.Name), Program.Instances[old]!.GetFunction(export.Name)!);
+                    Redirect(old, export.Name, function);
+                }
             }
-        }
 
-        _openCount[replacement] = _openCount.GetValueOrDefault(old);
-        _openCount[old] = 0;
-        Trace?.Invoke($"reloaded {oldModule.Name}");
-        TryUnload(old);
-        return new LibraryHandle(replacement + 1);
+            _openCount[replacement] = _openCount.GetValueOrDefault(old);
+            _openCount[old] = 0;
+            Trace?.Invoke($"reloaded {oldModule.Name}");
+            TryUnload(old);
+            return new LibraryHandle(replacement + 1);
+        }
     }
 
     /// <summary>Every function both versions export must keep its signature, or callers would break at their next call.</summary>

@@ -9,6 +9,8 @@ namespace Dylink.Runtime;
 /// host — into one Wasmtime store, and gives typed access to its symbols. The sole owner of the engine, the store,
 /// the memory and the table: disposing it frees everything.
 /// </summary>
+/// <remarks>Thread-safe: every operation takes the linker's lock, so calls from several threads run one at a time
+/// (a call into guest code holds it until it returns).</remarks>
 /// <example>
 /// <code>
 /// using var linker = new DynamicLinker();
@@ -24,6 +26,10 @@ public sealed partial class DynamicLinker : IDisposable
     private readonly Linker _hostModules;
     private readonly Dictionary<string, Function> _hostFunctions = new(StringComparer.Ordinal);
     private readonly ProgramState _state = new();
+
+    // One lock per linker (reentrant: a guest's dlopen runs inside RunMain on the same thread). The store is used by one
+    // thread at a time, as Wasmtime requires; other threads wait for the current call into the program to return.
+    private readonly object _gate = new();
     private ProgramScope? _scope;
     private LinkOptions _linkOptions = new();
     private bool _disposed;
@@ -125,26 +131,29 @@ public sealed partial class DynamicLinker : IDisposable
     /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed.</exception>
     public void Load(LinkPlan plan, LinkOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(plan);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_scope is not null)
+        lock (_gate)
         {
-            throw new InvalidOperationException("a program is loaded already; use Open to add libraries, or a new DynamicLinker");
-        }
-
-        if ((_options.Debug & DebugTrace.Symbols) != 0)
-        {
-            foreach (var warning in plan.Warnings)
+            ArgumentNullException.ThrowIfNull(plan);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_scope is not null)
             {
-                Trace!($"symbols: {warning}");
+                throw new InvalidOperationException("a program is loaded already; use Open to add libraries, or a new DynamicLinker");
             }
-        }
 
-        var loader = Execute(plan);
-        _scope = new ProgramScope(plan, loader.SlotIndices);
-        Plan = plan;
-        _linkOptions = WithHostSymbols(options ?? new LinkOptions());
-        _permanent.UnionWith(plan.Modules.Select(m => m.Index));
+            if ((_options.Debug & DebugTrace.Symbols) != 0)
+            {
+                foreach (var warning in plan.Warnings)
+                {
+                    Trace!($"symbols: {warning}");
+                }
+            }
+
+            var loader = Execute(plan);
+            _scope = new ProgramScope(plan, loader.SlotIndices);
+            Plan = plan;
+            _linkOptions = WithHostSymbols(options ?? new LinkOptions());
+            _permanent.UnionWith(plan.Modules.Select(m => m.Index));
+        }
     }
 
     private Action<string>? Trace => _options.Debug == DebugTrace.None ? null : _options.Trace ?? Console.Error.WriteLine;
@@ -162,26 +171,29 @@ public sealed partial class DynamicLinker : IDisposable
     /// <exception cref="TimeoutException">It ran longer than <see cref="DynamicLinkerOptions.Timeout"/>.</exception>
     public int RunMain()
     {
-        var main = Plan.Main ?? throw new InvalidOperationException("the program has no wasm main module");
-        var start = Program.Instances[main.Index]!.GetFunction(WellKnownSymbols.Start)
-            ?? throw new LoadException(main.Name, $"{main.Name}: has no _start function to run (is it a command module?)");
-        _runDeadline = _options.Timeout is { } timeout ? DateTime.UtcNow + timeout : null;
-        try
+        lock (_gate)
         {
-            start.Invoke();
-            return 0;
-        }
-        catch (WasmtimeException e) when (e is not TrapException && e.ExitCode is { } code)
-        {
-            return code;
-        }
-        catch (WasmtimeException e) when (e.InnerException is TimeoutException timedOut)
-        {
-            throw new TimeoutException($"{main.Name}: {timedOut.Message}", e);
-        }
-        finally
-        {
-            _runDeadline = null;
+            var main = Plan.Main ?? throw new InvalidOperationException("the program has no wasm main module");
+            var start = Program.Instances[main.Index]!.GetFunction(WellKnownSymbols.Start)
+                ?? throw new LoadException(main.Name, $"{main.Name}: has no _start function to run (is it a command module?)");
+            _runDeadline = _options.Timeout is { } timeout ? DateTime.UtcNow + timeout : null;
+            try
+            {
+                start.Invoke();
+                return 0;
+            }
+            catch (WasmtimeException e) when (e is not TrapException && e.ExitCode is { } code)
+            {
+                return code;
+            }
+            catch (WasmtimeException e) when (e.InnerException is TimeoutException timedOut)
+            {
+                throw new TimeoutException($"{main.Name}: {timedOut.Message}", e);
+            }
+            finally
+            {
+                _runDeadline = null;
+            }
         }
     }
 
@@ -189,8 +201,11 @@ public sealed partial class DynamicLinker : IDisposable
     /// <exception cref="KeyNotFoundException">No module defines it as a function.</exception>
     public Function GetFunction(string symbol)
     {
-        var (module, _) = Find(symbol, SymbolKind.Function);
-        return Program.Instances[module]!.GetFunction(symbol)!;
+        lock (_gate)
+        {
+            var (module, _) = Find(symbol, SymbolKind.Function);
+            return Program.Instances[module]!.GetFunction(symbol)!;
+        }
     }
 
     /// <summary>The function <paramref name="symbol"/> as a typed delegate (cache it: creating one costs more than a call).</summary>
@@ -234,8 +249,11 @@ public sealed partial class DynamicLinker : IDisposable
     /// <exception cref="KeyNotFoundException">No module defines it as data.</exception>
     public int GetDataAddress(string symbol)
     {
-        var (module, value) = Find(symbol, SymbolKind.Data);
-        return (int)((Scope.Modules[module].IsRelocatable ? Program.MemoryBases[module] : 0) + value);
+        lock (_gate)
+        {
+            var (module, value) = Find(symbol, SymbolKind.Data);
+            return (int)((Scope.Modules[module].IsRelocatable ? Program.MemoryBases[module] : 0) + value);
+        }
     }
 
     /// <summary>Looks a symbol up with the same rules imports were resolved by (first definition, strong over weak).</summary>

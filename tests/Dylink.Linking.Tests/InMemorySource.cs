@@ -13,6 +13,12 @@ internal sealed class InMemorySource : IModuleSource
         return this;
     }
 
+    public InMemorySource AddBytes(string name, byte[] bytes)
+    {
+        _files[Path.Combine(Dir, name)] = bytes;
+        return this;
+    }
+
     public bool Exists(string path) => _files.ContainsKey(path);
 
     public byte[] Read(string path) => _files.TryGetValue(path, out var bytes) ? bytes : throw new FileNotFoundException(path);
