@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 
 namespace Dylink.Format;
 
-public sealed partial record WasmModule
+public sealed partial class WasmModule
 {
     /// <summary>Parses and checks a module's binary format.</summary>
     /// <param name="bytes">The module's bytes; kept by the result, not copied.</param>

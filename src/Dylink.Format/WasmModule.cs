@@ -7,7 +7,7 @@ namespace Dylink.Format;
 /// metadata. Immutable; produced by <see cref="Parse"/>, which validates the binary format strictly (structure,
 /// section order, counts, LEB128) but not the code itself — Wasmtime validates that when it compiles.
 /// </summary>
-public sealed partial record WasmModule
+public sealed partial class WasmModule
 {
     /// <summary>The name used in error messages (usually the file name).</summary>
     public required string Name { get; init; }

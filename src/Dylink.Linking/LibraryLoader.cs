@@ -81,6 +81,12 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors)
     public int? LoadRoot(string name, int? searchFrom, bool fresh = false)
     {
         var first = Modules.Count;
+        if (string.IsNullOrEmpty(name))
+        {
+            errors.Add("dlopen: the library name is empty");
+            return null;
+        }
+
         if (fresh)
         {
             _byName.Remove(name);
@@ -129,7 +135,8 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors)
         var parent = neededBy is { } p ? Modules[p] : null;
         if (Find(name, parent) is not { } path)
         {
-            errors.Add(NotFound(name, parent));
+            // Past the reported limit only the count matters: do not format a search list per missing name.
+            errors.Add(errors.Count < LinkPlanner.ErrorLimit ? NotFound(name, parent) : $"{name}: library not found");
             return null;
         }
 

@@ -125,11 +125,22 @@ public static class LinkPlanner
         return main.Imports.Any(i => i.Module == ModuleSymbols.Env && i.Name == WellKnownSymbols.MemoryBase && i.Kind == ExternalKind.Global);
     }
 
+    /// <summary>Most errors one link reports (lld's default <c>--error-limit</c>); the rest are counted.</summary>
+    public const int ErrorLimit = 20;
+
     private static void ThrowIfAny(string rootName, List<string> errors)
     {
-        if (errors.Count > 0)
+        if (errors.Count == 0)
         {
-            throw new LinkException(rootName, errors.Distinct().ToList());
+            return;
         }
+
+        var distinct = errors.Distinct().ToList();
+        if (distinct.Count > ErrorLimit)
+        {
+            distinct = [.. distinct.Take(ErrorLimit), $"{rootName}: and {distinct.Count - ErrorLimit} more errors ({distinct.Count} in all)"];
+        }
+
+        throw new LinkException(rootName, distinct);
     }
 }

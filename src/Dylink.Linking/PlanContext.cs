@@ -11,7 +11,8 @@ internal sealed class PlanContext(List<LoadedModule> modules, int mainIndex, Mai
 {
     private readonly int _first = scope?.Modules.Count ?? 0;
     private SymbolTable _symbols = new();
-    private readonly Dictionary<string, HostSymbol> _host = options.HostSymbols.ToDictionary(h => h.Name, StringComparer.Ordinal);
+    // The first definition of a host symbol wins, as for modules.
+    private readonly Dictionary<string, HostSymbol> _host = options.HostSymbols.DistinctBy(h => h.Name).ToDictionary(h => h.Name, StringComparer.Ordinal);
     private readonly List<FunctionSlot> _slots = [];
     private readonly Dictionary<(int, string), int> _slotIndex = [];
     private readonly List<Forwarder> _forwarders = [];

@@ -88,5 +88,48 @@ public sealed class LimitsAndSandboxTests : IDisposable
         Assert.Equal(Path.Combine(target, "z.so"), Sandbox.RealPath(Path.Combine(_dir, "deeplink", "..", "z.so")));
     }
 
+    [Fact]
+    public void ErrorsPastTheLimit_AreCounted()
+    {
+        var needed = string.Join(' ', Enumerable.Range(0, 30).Select(i => $"\"lib{i}.so\""));
+        var source = new InMemorySource().Add("liba.so", Side("", needed: needed));
+        var e = Fails(() => source.PlanHosted("liba.so"));
+        Assert.Equal(LinkPlanner.ErrorLimit + 1, e.Errors.Count);
+        Assert.Equal("lib0.so: library not found (needed by liba.so); searched: /lib", e.Errors[0]);
+        Assert.Equal("program: and 10 more errors (30 in all)", e.Errors[^1]);
+    }
+
+    [Fact]
+    public void FuzzFinding_TlsAlignmentOf2To32_IsAnErrorNotADivisionByZero()
+    {
+        var bytes = Convert.FromHexString("0061736d01000000000f0864796c696e6b2e3001040000000001050160017f00020f0103656e76066d656d6f727902000003020100060f027f0041100b7e004280808080100b072e030f5f5f7761736d5f696e69745f746c7300000a5f5f746c735f73697a6503000b5f5f746c735f616c69676e03010a040102000b");
+        var source = new InMemorySource().AddBytes("libtls.so", bytes);
+        var e = Fails(() => source.PlanHosted("libtls.so"));
+        Assert.Equal<string>(["libtls.so: exports __wasm_init_tls but no constant __tls_size and power-of-two __tls_align (at most 65536)"], e.Errors);
+    }
+
+    [Fact]
+    public void FuzzFinding_MemInfoNear4GiB_IsRefused()
+    {
+        var bytes = Convert.FromHexString("0061736d0100000000130864796c696e6b2e300108f0ffffff0f00000002240203656e76066d656d6f727902000003656e760d5f5f6d656d6f72795f62617365037f00");
+        var source = new InMemorySource().AddBytes("libhuge.so", bytes);
+        var e = Fails(() => source.PlanHosted("libhuge.so"));
+        Assert.Equal<string>(["program: needs 4296081408 bytes of memory, more than the limit of 4294967296"], e.Errors);
+    }
+
+    [Fact]
+    public void DuplicateHostSymbols_FirstWins()
+    {
+        var source = new InMemorySource().Add("liba.so", Side("""(import "env" "h" (func (param i32)))"""));
+        var plan = LinkPlanner.PlanHosted(new LinkOptions
+        {
+            Source = source,
+            SearchPaths = [Dir],
+            Libraries = ["liba.so"],
+            HostSymbols = [new("h", new([Format.ValueType.I32], [])), new("h", new([], []))],
+        });
+        Assert.IsType<HostBinding>(plan.Modules[0].Imports.Single(b => b.Import.Name == "h"));
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
