@@ -20,7 +20,7 @@ internal static class RunCommand
     public const int Trapped = 134;
 
     /// <summary>Options of <c>run</c> that take a value: the token after them is not the main module.</summary>
-    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string>(StringComparer.Ordinal) { "-L", "-l", "--preload", "--dir", "--env", "--debug", "--max-memory", "--max-libraries", "--timeout" };
+    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string>(StringComparer.Ordinal) { "-L", "-l", "--preload", "--dir", "--env", "--debug", "--max-memory", "--max-libraries", "--max-table", "--max-file-size", "--timeout" };
 
     public static Command Create(IReadOnlyList<string> guestArgs)
     {
@@ -33,6 +33,8 @@ internal static class RunCommand
         var debug = new Option<string>("--debug") { Description = "Trace loading to stderr: libs, bindings, symbols or all (also DYLINK_DEBUG).", HelpName = "LIST" };
         var maxMemory = new Option<long?>("--max-memory") { Description = "Most linear memory the program may use, in bytes.", HelpName = "BYTES" };
         var maxLibraries = new Option<int?>("--max-libraries") { Description = "Most modules the program may load, the main included.", HelpName = "N" };
+        var maxTable = new Option<uint?>("--max-table") { Description = "Most function-table elements the program may have.", HelpName = "N" };
+        var maxFileSize = new Option<long?>("--max-file-size") { Description = "Largest library file accepted, in bytes (checked before reading).", HelpName = "BYTES" };
         var timeout = new Option<double?>("--timeout") { Description = "Stop the program after SECONDS (exit status 124).", HelpName = "SECONDS" };
         var sandbox = new Option<bool>("--library-sandbox") { Description = "Load libraries (dlopen included) only from the -L directories, DYLINK_LIBRARY_PATH and the main's directory: no '..', absolute path or symbolic link leading elsewhere." };
         var watch = new Option<bool>("--watch") { Description = "Reload a library when its file changes, while the program runs (libraries are loaded rebindable, so every cross-module call follows)." };
@@ -48,7 +50,7 @@ internal static class RunCommand
               dylink run --watch -L plugins app.wasm      # rebuild a plugin: it is reloaded in place
             """ + "\n\nExit status:\n  N    the program's own exit code\n  1    usage error\n  124  the program ran longer than --timeout\n  127  a library cannot be found or loaded, or a symbol cannot be resolved, or a limit was exceeded\n  134  the program trapped")
         {
-            main, searchPaths, libraries, preload, dirs, env, debug, watch, maxMemory, maxLibraries, timeout, sandbox,
+            main, searchPaths, libraries, preload, dirs, env, debug, watch, maxMemory, maxLibraries, maxTable, maxFileSize, timeout, sandbox,
         };
         command.SetAction(parse =>
         {
@@ -61,6 +63,8 @@ internal static class RunCommand
             {
                 MaxMemory = parse.GetValue(maxMemory) ?? options.MaxMemory,
                 MaxModules = parse.GetValue(maxLibraries) ?? options.MaxModules,
+                MaxTableSlots = parse.GetValue(maxTable) ?? options.MaxTableSlots,
+                MaxFileSize = parse.GetValue(maxFileSize) ?? options.MaxFileSize,
                 AllowedDirectories = parse.GetValue(sandbox)
                     ? [.. options.SearchPaths, .. options.LibraryPath, Path.GetDirectoryName(Path.GetFullPath(mainPath))!]
                     : null,
@@ -82,6 +86,7 @@ internal static class RunCommand
                 Trace = line => stderr.WriteLine($"dylink: {line}"),
                 AllowReloadWhileRunning = watching,
                 MaxMemory = parse.GetValue(maxMemory),
+                MaxTableElements = parse.GetValue(maxTable),
                 Timeout = parse.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             });
             linker.ConfigureWasi(Wasi(mainPath, guestArgs, parse.GetValue(env) ?? [], parse.GetValue(dirs) ?? [], stdout, stderr));

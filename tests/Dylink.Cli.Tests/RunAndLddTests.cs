@@ -95,6 +95,15 @@ public class RunAndLddTests
     }
 
     [Fact]
+    public void Run_MaxFileSize_Exits127()
+    {
+        var (code, _, stderr) = CliRunner.Run("run", "--max-file-size", "100", E2e("basics"));
+        Assert.Equal(127, code);
+        Assert.StartsWith("dylink: libbasics.so: e2e/basics/libbasics.so has ", stderr, StringComparison.Ordinal);
+        Assert.EndsWith(" bytes, more than the limit of 100 (needed by main.wasm)\n", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_DebugTrace_GoesToStderr()
     {
         var (code, _, stderr) = CliRunner.Run("run", "--debug", "libs,bindings", E2e("basics"));
