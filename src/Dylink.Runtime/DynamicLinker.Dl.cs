@@ -225,25 +225,37 @@ public sealed partial class DynamicLinker
 
         var module = scope.Modules[index];
         RunDestructors(index);
+        var tableBase = Program.TableBases[index];
+        var kept = new HashSet<uint>();
         foreach (var (export, slot) in scope.Remove(index))
         {
             // A rebound function's slot keeps reaching its replacement (a reloaded library's new version).
             if (_originals.Remove((index, export)))
             {
+                kept.Add(slot);
                 continue;
             }
 
             Table.SetElement(slot, StaleStub(module.Name, export, Table.GetElement(slot) as Function));
-            Program.FreeSlots.Free(slot, 1);
+            if (slot < tableBase || slot >= tableBase + module.TableSize)
+            {
+                Program.FreeSlots.Free(slot, 1); // a slot in the module's own region is freed with the region below
+            }
         }
 
-        var tableBase = Program.TableBases[index];
         for (var k = 0u; k < module.TableSize; k++)
         {
-            Table.SetElement(tableBase + k, StaleStub(module.Name, "a function whose address was taken", Table.GetElement(tableBase + k) as Function));
+            if (!kept.Contains(tableBase + k))
+            {
+                Table.SetElement(tableBase + k, StaleStub(module.Name, "a function whose address was taken", Table.GetElement(tableBase + k) as Function));
+            }
         }
 
-        Program.FreeSlots.Free(tableBase, module.TableSize);
+        // A region that still holds a rebound slot stays taken (a few slots), so nothing else lands on it.
+        if (!kept.Any(slot => slot >= tableBase && slot < tableBase + module.TableSize))
+        {
+            Program.FreeSlots.Free(tableBase, module.TableSize);
+        }
         ReleaseMemory(index);
         foreach (var key in Program.Got.Keys.Where(k => k.StartsWith($"mem {index} ", StringComparison.Ordinal) || k.StartsWith($"func {index} ", StringComparison.Ordinal)).ToList())
         {

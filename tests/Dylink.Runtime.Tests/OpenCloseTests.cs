@@ -156,6 +156,28 @@ public class OpenCloseTests
     }
 
     [Fact]
+    public void SlotInTheLibrarysOwnRegion_IsFreedOnce()
+    {
+        // f's slot comes from the library's own element segment; dlsym registers it too. Unloading must free it once,
+        // or two later libraries would be given the same slot.
+        const string Own = """(func $f (export "f") (result i32) (i32.const 7)) (elem (global.get 1) $f)""";
+        var (linker, _) = Host(s => s
+            .Add("libown.so", Side(Own, table: 1))
+            .Add("libx.so", Side(Own.Replace("7", "8", StringComparison.Ordinal).Replace("\"f\"", "\"x\"", StringComparison.Ordinal), table: 1))
+            .Add("liby.so", Side(Own.Replace("7", "9", StringComparison.Ordinal).Replace("\"f\"", "\"y\"", StringComparison.Ordinal), table: 1)));
+        using (linker)
+        {
+            var own = linker.Open("libown.so");
+            Assert.Equal(7, Call(linker, linker.Symbol(own, "f")));
+            linker.Close(own);
+            var x = linker.Open("libx.so");
+            var y = linker.Open("liby.so");
+            Assert.NotEqual(linker.Symbol(x, "x"), linker.Symbol(y, "y"));
+            Assert.Equal((8, 9), (Call(linker, linker.Symbol(x, "x")), Call(linker, linker.Symbol(y, "y"))));
+        }
+    }
+
+    [Fact]
     public void NoDelete_KeepsTheLibraryLoaded()
     {
         var (linker, _) = Host(s => s.Add("libplugin.so", Side(Plugin, memory: 4)));
