@@ -1,7 +1,6 @@
 using Dylink.Format;
 using Dylink.Linking;
 using Wasmtime;
-using Import = Dylink.Format.Import;
 
 namespace Dylink.Runtime;
 
@@ -12,7 +11,7 @@ namespace Dylink.Runtime;
 /// </summary>
 /// <remarks><paramref name="moduleFunction"/> supplies host functions that must know which module imports them
 /// (<c>__cxa_atexit</c>: a library's destructors belong to that library); null means "use the shared one".</remarks>
-internal sealed class ProgramLoader(LinkPlan plan, ProgramState state, Engine engine, Store store, Linker hostModules,
+internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, Engine engine, Store store, Linker hostModules,
     IReadOnlyDictionary<string, Function> hostFunctions, Func<int, string, Function?> moduleFunction, Action<string>? trace)
 {
     private readonly Dictionary<int, Module> _compiled = [];
@@ -455,115 +454,6 @@ internal sealed class ProgramLoader(LinkPlan plan, ProgramState state, Engine en
         state.Instances[provider]!.GetFunction(export)
         ?? throw new LoadException(plan.Modules[provider].Name, $"{plan.Modules[provider].Name}: export {export} is not a function");
 
-    private Instance? Thunks(PlannedModule m)
-    {
-        var forwarded = m.Imports.OfType<FunctionBinding>().Where(b => b.Forwarder is not null).ToList();
-        if (forwarded.Count == 0)
-        {
-            return null;
-        }
-
-        var bytes = ThunkModule.Build([.. forwarded.Select(b => (plan.Forwarders[b.Forwarder!.Value].Signature, _forwardBase + (uint)b.Forwarder!.Value))]);
-        using var module = Module.FromBytes(engine, m.Name + ".thunks", bytes);
-        return new Instance(store, module, state.Forwarding!);
-    }
-
-    private object Resolve(PlannedModule m, ImportBinding binding, Instance? thunks)
-    {
-        var import = binding.Import;
-        trace?.Invoke($"{m.Name}: {import.Module}.{import.Name} <- {Describe(binding)}");
-        switch (binding)
-        {
-            case MemoryBinding:
-                return Memory ?? throw new LoadException(m.Name, $"{m.Name}: imports env.memory but the program has no memory yet");
-            case TableBinding:
-                return Table;
-            case StackPointerBinding:
-                return state.StackPointer;
-            case MemoryBaseBinding:
-                return new Global(store, ValueKind.Int32, (int)state.MemoryBases[m.Index], Mutability.Immutable);
-            case TableBaseBinding:
-                return new Global(store, ValueKind.Int32, (int)state.TableBases[m.Index], Mutability.Immutable);
-            case FunctionBinding { Forwarder: null } f:
-                return ProviderFunction(f.Provider, f.ExportName);
-            case FunctionBinding f:
-                var position = m.Imports.OfType<FunctionBinding>().Where(b => b.Forwarder is not null).ToList().IndexOf(f);
-                return thunks!.GetFunction(ThunkModule.ExportName(position))!;
-            case GlobalBinding g:
-                return state.Instances[g.Provider]!.GetGlobal(g.ExportName)!;
-            case DataAddressBinding d:
-                return Got(import, $"mem {d.Provider} {d.ExportName}", () => d.IsTls ? state.TlsBases[d.Provider] + d.Offset : DataAddress(d.Provider, d.Offset));
-            case FunctionAddressBinding a:
-                return Got(import, $"func {plan.Slots[a.Slot].Provider} {plan.Slots[a.Slot].ExportName}", () => SlotIndex(plan.Slots[a.Slot]));
-            case LayoutBinding l:
-                return Got(import, $"layout {import.Name}", () => l.Value);
-            case WeakUndefinedBinding:
-                return WeakUndefined(m, import);
-            case HostBinding:
-                return HostFunction(m, import);
-            default:
-                throw new InvalidOperationException($"unhandled binding {binding.GetType().Name}");
-        }
-    }
-
-    private long DataAddress(int provider, long offset) =>
-        plan.Modules[provider].IsRelocatable ? state.MemoryBases[provider] + offset : offset;
-
-    /// <summary>GOT entries are mutable globals shared by every importer of the same name; immutable ones are created with their value.</summary>
-    private Global Got(Import import, string target, Func<long> value)
-    {
-        var type = import.Global!;
-        if (!type.Mutable)
-        {
-            return new Global(store, ValueKind.Int32, (int)value(), Mutability.Immutable);
-        }
-
-        if (!state.Got.TryGetValue(target, out var global))
-        {
-            global = new Global(store, ValueKind.Int32, 0, Mutability.Mutable);
-            state.Got.Add(target, global);
-            _gotCreated.Add(target);
-            if (_basesKnown)
-            {
-                global.SetValue((int)value());
-            }
-            else
-            {
-                _pendingGot.Add((global, value));
-            }
-        }
-
-        return global;
-    }
-    private object WeakUndefined(PlannedModule m, Import import)
-    {
-        if (import.Kind == ExternalKind.Function)
-        {
-            var type = m.Module.Types[(int)import.TypeIndex];
-            var name = $"{m.Name}: called weak undefined function {import.Name}";
-            return Function.FromCallback(store, (Caller _, ReadOnlySpan<ValueBox> _, Span<ValueBox> _) => throw new LoadException(m.Name, name),
-                [.. type.Parameters.Select(Kind)], [.. type.Results.Select(Kind)]);
-        }
-
-        var global = import.Global!;
-        object zero = global.ValueType switch
-        {
-            Format.ValueType.I64 => 0L,
-            Format.ValueType.F32 => 0f,
-            Format.ValueType.F64 => 0d,
-            _ => 0,
-        };
-        return new Global(store, Kind(global.ValueType), zero, global.Mutable ? Mutability.Mutable : Mutability.Immutable);
-    }
-
-    private Function HostFunction(PlannedModule m, Import import)
-    {
-        var function = import.Module == ModuleSymbols.Env
-            ? moduleFunction(m.Index, import.Name) ?? hostFunctions.GetValueOrDefault(import.Name)
-            : hostModules.GetFunction(store, import.Module, import.Name);
-        return function ?? throw new LoadException(m.Name, $"{m.Name}: the host does not provide {import.Module}.{import.Name}");
-    }
-
     private void RunInitializers()
     {
         // One thread: each module's TLS block is initialised once, in place (this also applies its TLS relocations).
@@ -614,28 +504,4 @@ internal sealed class ProgramLoader(LinkPlan plan, ProgramState state, Engine en
             throw new LoadException(name, $"{name}: {what} ({export}) failed: {e.Message}", e);
         }
     }
-
-    private static ValueKind Kind(Format.ValueType type) => type switch
-    {
-        Format.ValueType.I32 => ValueKind.Int32,
-        Format.ValueType.I64 => ValueKind.Int64,
-        Format.ValueType.F32 => ValueKind.Float32,
-        Format.ValueType.F64 => ValueKind.Float64,
-        Format.ValueType.V128 => ValueKind.V128,
-        Format.ValueType.FuncRef => ValueKind.FuncRef,
-        _ => ValueKind.ExternRef,
-    };
-
-    private string Describe(ImportBinding binding) => binding switch
-    {
-        FunctionBinding { Forwarder: null } f => $"{plan.Modules[f.Provider].Name}:{f.ExportName}",
-        FunctionBinding f => $"{plan.Modules[f.Provider].Name}:{f.ExportName} (forwarded)",
-        GlobalBinding g => $"{plan.Modules[g.Provider].Name}:{g.ExportName}",
-        DataAddressBinding d => $"{plan.Modules[d.Provider].Name}:{d.ExportName}+0x{d.Offset:x}",
-        FunctionAddressBinding a => $"slot of {plan.Modules[plan.Slots[a.Slot].Provider].Name}:{plan.Slots[a.Slot].ExportName}",
-        LayoutBinding l => $"loader layout 0x{l.Value:x}",
-        WeakUndefinedBinding => "weak undefined",
-        HostBinding => "host",
-        _ => binding.GetType().Name.Replace("Binding", "", StringComparison.Ordinal).ToLowerInvariant(),
-    };
 }
