@@ -20,7 +20,7 @@ internal static class RunCommand
     public const int Trapped = 134;
 
     /// <summary>Options of <c>run</c> that take a value: the token after them is not the main module.</summary>
-    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string>(StringComparer.Ordinal) { "-L", "-l", "--preload", "--dir", "--env", "--debug", "--max-memory", "--max-libraries", "--max-table", "--max-file-size", "--timeout" };
+    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string>(StringComparer.Ordinal) { "-L", "-l", "--preload", "--dir", "--env", "--debug", "--max-memory", "--max-libraries", "--max-table", "--max-file-size", "--timeout", "--cache" };
 
     public static Command Create(IReadOnlyList<string> guestArgs)
     {
@@ -37,6 +37,7 @@ internal static class RunCommand
         var maxFileSize = new Option<long?>("--max-file-size") { Description = "Largest library file accepted, in bytes (checked before reading).", HelpName = "BYTES" };
         var timeout = new Option<double?>("--timeout") { Description = "Stop the program after SECONDS (exit status 124).", HelpName = "SECONDS" };
         var sandbox = new Option<bool>("--library-sandbox") { Description = "Load libraries (dlopen included) only from the -L directories, DYLINK_LIBRARY_PATH and the main's directory: no '..', absolute path or symbolic link leading elsewhere." };
+        var cache = new Option<string?>("--cache") { Description = "Keep compiled code in DIR for later runs (Wasmtime's on-disk cache; also DYLINK_CACHE).", HelpName = "DIR" };
         var watch = new Option<bool>("--watch") { Description = "Reload a library when its file changes, while the program runs (libraries are loaded rebindable, so every cross-module call follows)." };
         var command = new Command("run", """
             Load a WASI preview1 command module and its libraries (its NEEDED list, then -l libraries), run the
@@ -50,7 +51,7 @@ internal static class RunCommand
               dylink run --watch -L plugins app.wasm      # rebuild a plugin: it is reloaded in place
             """ + "\n\nExit status:\n  N    the program's own exit code\n  1    usage error\n  124  the program ran longer than --timeout\n  127  a library cannot be found or loaded, or a symbol cannot be resolved, or a limit was exceeded\n  134  the program trapped")
         {
-            main, searchPaths, libraries, preload, dirs, env, debug, watch, maxMemory, maxLibraries, maxTable, maxFileSize, timeout, sandbox,
+            main, searchPaths, libraries, preload, dirs, env, debug, watch, maxMemory, maxLibraries, maxTable, maxFileSize, timeout, sandbox, cache,
         };
         command.SetAction(parse =>
         {
@@ -87,6 +88,7 @@ internal static class RunCommand
                 AllowReloadWhileRunning = watching,
                 MaxMemory = parse.GetValue(maxMemory),
                 MaxTableElements = parse.GetValue(maxTable),
+                CacheDirectory = parse.GetValue(cache) ?? Environment.GetEnvironmentVariable("DYLINK_CACHE"),
                 Timeout = parse.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             });
             linker.ConfigureWasi(Wasi(mainPath, guestArgs, parse.GetValue(env) ?? [], parse.GetValue(dirs) ?? [], stdout, stderr));

@@ -60,7 +60,9 @@ public sealed partial class DynamicLinker
         }, null, 20, 20);
     }
 
-    private bool EpochChecks => _options.AllowReloadWhileRunning || _options.Timeout is not null;
+    private bool EpochChecks => NeedsEpochChecks(_options);
+
+    private static bool NeedsEpochChecks(DynamicLinkerOptions options) => options.AllowReloadWhileRunning || options.Timeout is not null;
 
     /// <summary>Applies the reloads the watcher queued; called at epoch checks on the guest's thread.</summary>
     private void ApplyPendingReloads(Watcher watcher)

@@ -26,6 +26,7 @@ public sealed partial class DynamicLinker : IDisposable
     private readonly Linker _hostModules;
     private readonly Dictionary<string, Function> _hostFunctions = new(StringComparer.Ordinal);
     private readonly ProgramState _state = new();
+    private readonly ModuleCache _modules = new();
 
     // One lock per linker (reentrant: a guest's dlopen runs inside RunMain on the same thread). The store is used by one
     // thread at a time, as Wasmtime requires; other threads wait for the current call into the program to return.
@@ -39,7 +40,7 @@ public sealed partial class DynamicLinker : IDisposable
     public DynamicLinker(DynamicLinkerOptions? options = null)
     {
         _options = options ?? new DynamicLinkerOptions();
-        _engine = EpochChecks ? new Engine(new Config().WithEpochInterruption(true)) : new Engine();
+        _engine = new Engine(EngineConfig(_options));
         _store = new Store(_engine);
         _store.SetLimits(memorySize: _options.MaxMemory, tableElements: _options.MaxTableElements,
             instances: _options.MaxInstances, tables: _options.MaxInstances, memories: _options.MaxInstances);
@@ -54,6 +55,30 @@ public sealed partial class DynamicLinker : IDisposable
             EnableEpochChecks();
         }
     }
+
+    private static Config EngineConfig(DynamicLinkerOptions options)
+    {
+        var config = new Config();
+        if (NeedsEpochChecks(options))
+        {
+            config = config.WithEpochInterruption(true);
+        }
+
+        if (options.CacheDirectory is { } directory)
+        {
+            // Wasmtime's cleanup owns its cache directory and deletes files it does not know: keep the
+            // configuration beside it, not in it.
+            var entries = Directory.CreateDirectory(Path.Combine(directory, "wasmtime")).FullName;
+            var toml = Path.Combine(directory, "wasmtime-cache.toml");
+            File.WriteAllText(toml, $"[cache]\ndirectory = \"{entries.Replace("\\", "\\\\", StringComparison.Ordinal)}\"\n");
+            config = config.WithCacheConfig(toml);
+        }
+
+        return config;
+    }
+
+    /// <summary>Modules compiled so far (each distinct module once).</summary>
+    internal int CompiledModules => _modules.Count;
 
     /// <summary>The plan of the loaded program.</summary>
     /// <exception cref="InvalidOperationException">Nothing is loaded.</exception>
@@ -160,7 +185,7 @@ public sealed partial class DynamicLinker : IDisposable
 
     private ProgramLoader Execute(LinkPlan plan)
     {
-        var loader = new ProgramLoader(plan, _state, _engine, _store, _hostModules, _hostFunctions, ModuleFunction, Filter(Trace));
+        var loader = new ProgramLoader(plan, _state, _engine, _store, _hostModules, _hostFunctions, ModuleFunction, _modules, Filter(Trace));
         loader.Execute();
         return loader;
     }
@@ -302,6 +327,7 @@ public sealed partial class DynamicLinker : IDisposable
         _watch?.Dispose();
         _hostModules.Dispose();
         _store.Dispose();
+        _modules.Dispose();
         _engine.Dispose();
     }
 }

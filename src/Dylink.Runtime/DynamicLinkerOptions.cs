@@ -40,6 +40,13 @@ public sealed record DynamicLinkerOptions
     /// (checked at Wasmtime epoch checks, every 20 ms).</summary>
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>
+    /// A directory for Wasmtime's persistent compiled-code cache (keyed by module content and engine configuration,
+    /// safe with concurrent processes, damaged entries recompiled): a later process loading the same modules skips
+    /// compilation. Null: no on-disk cache (compiled modules are still shared within one linker).
+    /// </summary>
+    public string? CacheDirectory { get; init; }
+
     /// <summary>Most instances the store may hold (Wasmtime's default is 10,000).</summary>
     public long MaxInstances { get; init; } = 100_000;
 

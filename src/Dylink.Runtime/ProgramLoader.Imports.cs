@@ -17,8 +17,7 @@ internal sealed partial class ProgramLoader
         }
 
         var bytes = ThunkModule.Build([.. forwarded.Select(b => (plan.Forwarders[b.Forwarder!.Value].Signature, _forwardBase + (uint)b.Forwarder!.Value))]);
-        using var module = Module.FromBytes(engine, m.Name + ".thunks", bytes);
-        return new Instance(store, module, state.Forwarding!);
+        return new Instance(store, cache.Get(engine, m.Name + ".thunks", bytes), state.Forwarding!);
     }
 
     private object Resolve(PlannedModule m, ImportBinding binding, Instance? thunks)

@@ -12,7 +12,7 @@ namespace Dylink.Runtime;
 /// <remarks><paramref name="moduleFunction"/> supplies host functions that must know which module imports them
 /// (<c>__cxa_atexit</c>: a library's destructors belong to that library); null means "use the shared one".</remarks>
 internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, Engine engine, Store store, Linker hostModules,
-    IReadOnlyDictionary<string, Function> hostFunctions, Func<int, string, Function?> moduleFunction, Action<string>? trace)
+    IReadOnlyDictionary<string, Function> hostFunctions, Func<int, string, Function?> moduleFunction, ModuleCache cache, Action<string>? trace)
 {
     private readonly Dictionary<int, Module> _compiled = [];
     private readonly List<(Global Global, Func<long> Value)> _pendingGot = [];
@@ -42,22 +42,6 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     public int Block => _block;
 
     public void Execute()
-    {
-        try
-        {
-            ExecuteCompiled();
-        }
-        finally
-        {
-            // Instances keep what they need; the compiled modules themselves are not needed once instantiated.
-            foreach (var module in _compiled.Values)
-            {
-                module.Dispose();
-            }
-        }
-    }
-
-    private void ExecuteCompiled()
     {
         state.EnsureModules(plan.Modules.Length);
         foreach (var m in plan.NewModules)
@@ -228,8 +212,8 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         {
             var wasi = m.Imports.OfType<HostBinding>().Select(b => b.Import.Module).Where(module => module != ModuleSymbols.Env);
             return MemoryExport.IsNeeded(m.Module, wasi)
-                ? Module.FromBytes(engine, m.Name, MemoryExport.Add(m.Module))
-                : Module.FromBytes(engine, m.Name, m.Module.Bytes.Span);
+                ? cache.Get(engine, m.Name, MemoryExport.Add(m.Module))
+                : cache.Get(engine, m.Name, m.Module.Bytes.Span);
         }
         catch (WasmtimeException e)
         {

@@ -104,6 +104,24 @@ public class RunAndLddTests
     }
 
     [Fact]
+    public void Run_WithACacheDirectory_RunsAsUsual_AndFillsIt()
+    {
+        var cache = Directory.CreateTempSubdirectory("dylink-cli-cache").FullName;
+        try
+        {
+            var (code, stdout, stderr) = CliRunner.Run("run", "--cache", cache, E2e("basics"));
+            Assert.Equal("", stderr);
+            Assert.Equal(File.ReadAllText(Path.Combine(Fixtures.BinDir, "e2e", "basics", "expected.txt")), stdout);
+            Assert.Equal(0, code);
+            Assert.True(File.Exists(Path.Combine(cache, "wasmtime-cache.toml")));
+        }
+        finally
+        {
+            Directory.Delete(cache, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Run_DebugTrace_GoesToStderr()
     {
         var (code, _, stderr) = CliRunner.Run("run", "--debug", "libs,bindings", E2e("basics"));
