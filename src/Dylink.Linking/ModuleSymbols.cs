@@ -133,12 +133,24 @@ public static class ModuleSymbols
     {
         var type = module.GlobalType(export.Index);
         long? value = export.Index >= module.ImportedGlobalCount
-            ? module.Globals[(int)export.Index - module.ImportedGlobalCount].Init.IntegerConstant
+            ? AddressOffset(module, module.Globals[(int)export.Index - module.ImportedGlobalCount].Init)
             : null;
         var isAddress = !type.Mutable && type.ValueType is Format.ValueType.I32 or Format.ValueType.I64;
         var kind = !isAddress ? SymbolKind.Global : (flags & SymbolFlags.Tls) != 0 ? SymbolKind.Tls : SymbolKind.Data;
         return new ModuleSymbol(export.Name, kind, true, flags, value, null, type);
     }
+
+    /// <summary>An exported address: a constant, or <c>__memory_base</c> plus a constant (extended-const).</summary>
+    internal static long? AddressOffset(WasmModule module, ConstExpr init) => init.IntegerConstant ?? init.Instructions switch
+    {
+        [{ Opcode: ConstOpcode.GlobalGet } get] when IsMemoryBase(module, get) => 0,
+        [{ Opcode: ConstOpcode.GlobalGet } get, { Opcode: ConstOpcode.I32Const or ConstOpcode.I64Const } k, { Opcode: ConstOpcode.I32Add or ConstOpcode.I64Add }]
+            when IsMemoryBase(module, get) => k.Immediate,
+        _ => null,
+    };
+
+    private static bool IsMemoryBase(WasmModule module, ConstInstruction get) =>
+        ElementSlots.IsImport(module, (uint)get.Immediate, WellKnownSymbols.MemoryBase);
 
     private static ModuleSymbol? ToUndefined(WasmModule module, Import import)
     {

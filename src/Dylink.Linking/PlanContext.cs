@@ -330,22 +330,15 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
         }
 
         var init = module.Globals[(int)export.Index - module.ImportedGlobalCount].Init;
-        if (init.IntegerConstant is { } constant)
+        if (ModuleSymbols.AddressOffset(module, init) is { } offset)
         {
-            return constant;
-        }
-
-        if (init.Instructions is [{ Opcode: ConstOpcode.GlobalGet } get, { Opcode: ConstOpcode.I32Const or ConstOpcode.I64Const } k, { Opcode: ConstOpcode.I32Add or ConstOpcode.I64Add }]
-            && IsImport(module, (uint)get.Immediate, WellKnownSymbols.MemoryBase))
-        {
-            return k.Immediate;
+            return offset;
         }
 
         errors.Add($"{NameOf(provider)}: {exportName}: the address is not a constant ({init})");
         return 0;
     }
 
-    private static bool IsImport(WasmModule module, uint globalIndex, string name) => ElementSlots.IsImport(module, globalIndex, name);
 
     /// <summary>The one slot of a function: reused from the provider's own element segment when it has one there.</summary>
     private int SlotOf(Definition definition)

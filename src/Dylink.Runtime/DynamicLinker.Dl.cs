@@ -23,12 +23,12 @@ public sealed partial class DynamicLinker
 
     /// <summary>Loads a library and what it needs (<c>dlopen</c>), or finds it loaded already.</summary>
     /// <param name="name">A library name (searched like NEEDED) or a path; null for the program itself.</param>
-    /// <param name="flags">musl's flags; <see cref="OpenMode.Global"/> makes its symbols visible to later lookups.</param>
+    /// <param name="mode">musl's mode bits; <see cref="OpenMode.Global"/> makes its symbols visible to later lookups.</param>
     /// <returns>The handle; opening a loaded library again returns the same handle and adds a reference.</returns>
     /// <exception cref="LinkException">The library or a dependency is missing or malformed, or symbols do not resolve.</exception>
     /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed; the program is as before.</exception>
     /// <exception cref="KeyNotFoundException">With <see cref="OpenMode.NoLoad"/>: the library is not loaded.</exception>
-    public LibraryHandle Open(string? name, OpenMode flags = OpenMode.Now)
+    public LibraryHandle Open(string? name, OpenMode mode = OpenMode.Now)
     {
         lock (_gate)
         {
@@ -38,9 +38,9 @@ public sealed partial class DynamicLinker
                 return new LibraryHandle(Plan.Main is { } main ? main.Index + 1 : ProgramHandle);
             }
 
-            var global = (flags & OpenMode.Global) != 0;
+            var global = (mode & OpenMode.Global) != 0;
             int root;
-            if ((flags & OpenMode.NoLoad) != 0)
+            if ((mode & OpenMode.NoLoad) != 0)
             {
                 // As in glibc, a successful RTLD_NOLOAD counts as a reference: it is closed like any other.
                 root = FindLoaded(name) ?? throw new KeyNotFoundException($"{name}: not loaded (RTLD_NOLOAD)");
@@ -65,7 +65,7 @@ public sealed partial class DynamicLinker
                 scope.Promote(root);
             }
 
-            if ((flags & OpenMode.NoDelete) != 0)
+            if ((mode & OpenMode.NoDelete) != 0)
             {
                 _noDelete.Add(root);
             }

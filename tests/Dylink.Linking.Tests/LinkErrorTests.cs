@@ -165,6 +165,23 @@ public class LinkErrorTests
     }
 
     [Fact]
+    public void DataAddresses_TheLoaderCannotCompute()
+    {
+        var source = new InMemorySource()
+            .Add("liba.so", Side("""(import "GOT.mem" "reexported" (global (mut i32))) (import "GOT.mem" "computed" (global (mut i32)))""", needed: "\"libd.so\""))
+            .Add("libd.so", Side("""
+                (export "reexported" (global 0))
+                (global (export "computed") i32 (i32.mul (global.get 0) (i32.const 2)))
+                """, memory: 8));
+        Assert.Equal(
+            [
+                "libd.so: reexported: a re-exported imported global has no address the loader can compute",
+                "libd.so: computed: the address is not a constant (global.get 0; i32.const 2; i32.mul)",
+            ],
+            Fails(() => source.PlanHosted("liba.so")).Errors);
+    }
+
+    [Fact]
     public void MissingMainFile()
     {
         var e = Fails(() => LinkPlanner.Plan("/nowhere/main.wasm", new LinkOptions()));

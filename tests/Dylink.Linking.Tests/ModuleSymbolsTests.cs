@@ -74,6 +74,18 @@ public class ModuleSymbolsTests
     }
 
     [Fact]
+    public void ExtendedConstAddress_HasItsOffsetAsValue()
+    {
+        var s = Symbol(Wat("""
+            (module
+              (import "env" "__memory_base" (global i32))
+              (global (export "d") i32 (i32.add (global.get 0) (i32.const 12))))
+            """), "d");
+        Assert.Equal(SymbolKind.Data, s.Kind);
+        Assert.Equal(12, s.Value);
+    }
+
+    [Fact]
     public void ExportedMutableGlobal_IsAGlobal()
     {
         var s = Symbol(Wat("""(module (global (export "sp") (mut i32) (i32.const 1024)))"""), "sp");
