@@ -96,3 +96,46 @@ public class ApiTests
         Assert.Throws<ObjectDisposedException>(() => linker.Memory);
     }
 }
+
+public class ApiMisuseTests
+{
+    [Fact]
+    public void Misuse_IsReportedWithClearMessages()
+    {
+        var source = new Dylink.Linking.Tests.InMemorySource().Add("liba.so", Dylink.Linking.Tests.InMemorySource.Side("""
+            (global (export "counter") (mut i32) (i32.const 0))
+            """));
+        using var linker = new DynamicLinker();
+        Assert.Equal("host functions take and return int, long, float or double, not String",
+            Assert.Throws<ArgumentException>(() => linker.DefineFunction("bad", (string s) => 0)).Message);
+        linker.LoadLibraries(new LinkOptions { Source = source, SearchPaths = [Dylink.Linking.Tests.InMemorySource.Dir] });
+        Assert.Equal("host functions must be defined before the program is loaded",
+            Assert.Throws<InvalidOperationException>(() => linker.DefineFunction("late", () => 1)).Message);
+        Assert.Equal("a program is loaded already; use Open to add libraries, or a new DynamicLinker",
+            Assert.Throws<InvalidOperationException>(() => linker.LoadLibraries(new LinkOptions())).Message);
+        Assert.Equal("libnope.so: not loaded (RTLD_NOLOAD)",
+            Assert.Throws<KeyNotFoundException>(() => linker.Open("libnope.so", OpenMode.NoLoad)).Message);
+        var handle = linker.Open("liba.so");
+        Assert.Equal("counter: a global, not a function or data",
+            Assert.Throws<KeyNotFoundException>(() => linker.Symbol(handle, "counter")).Message);
+        linker.Close(handle);
+        Assert.StartsWith("invalid handle 1: not a loaded library",
+            Assert.Throws<ArgumentException>(() => linker.Close(handle)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnreadableLibrary_IsALinkError()
+    {
+        var source = new UnreadableSource();
+        var e = Assert.Throws<LinkException>(() =>
+            LinkPlanner.PlanHosted(new LinkOptions { Source = source, SearchPaths = ["/lib"], Libraries = ["liba.so"] }));
+        Assert.Equal<string>(["liba.so: cannot read /lib/liba.so: disk on fire"], e.Errors);
+    }
+
+    private sealed class UnreadableSource : IModuleSource
+    {
+        public bool Exists(string path) => path == "/lib/liba.so";
+
+        public byte[] Read(string path) => throw new IOException("disk on fire");
+    }
+}
