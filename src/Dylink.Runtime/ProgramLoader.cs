@@ -38,9 +38,6 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     /// <summary>The absolute table index of each of the plan's slots (valid after <see cref="Execute"/>).</summary>
     public IReadOnlyList<uint> SlotIndices => [.. plan.Slots.Select(SlotIndex)];
 
-    /// <summary>The block this plan's modules were placed in, or -1.</summary>
-    public int Block => _block;
-
     public void Execute()
     {
         state.EnsureModules(plan.Modules.Length);
@@ -53,25 +50,22 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         if (plan.Root is null)
         {
             StartProgram();
-        }
-        else
-        {
-            try
-            {
-                PlaceTableBlock();
-                PlaceMemoryBlock();
-                LoadModules();
-            }
-            catch
-            {
-                Rollback();
-                throw;
-            }
-
+            LoadModules();
             return;
         }
 
-        LoadModules();
+        // A dlopen: whatever step fails, the program is left as it was.
+        try
+        {
+            PlaceTableBlock();
+            PlaceMemoryBlock();
+            LoadModules();
+        }
+        catch
+        {
+            Rollback();
+            throw;
+        }
     }
 
     /// <summary>Start-up: create or adopt memory, table and stack pointer, then place the first blocks.</summary>
