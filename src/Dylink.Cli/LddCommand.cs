@@ -14,6 +14,7 @@ internal static class LddCommand
         var libraries = new Option<string[]>("-l") { Description = "Also load LIB, as if the main's NEEDED list ended with it (repeatable).", HelpName = "LIB" };
         var preload = new Option<string[]>("--preload") { Description = "Load LIB first, ahead of every other module in lookup order (repeatable).", HelpName = "LIB" };
         var bindings = new Option<bool>("--bindings") { Description = "Also list every import and what provides it." };
+        var json = new Option<bool>("--json") { Description = "Print the plan (modules, layout, orders) as JSON." };
         var command = new Command("ldd", """
             Print the dependency tree of a program as the loader resolves it: each library with the path it was found at,
             its memory region (offset in the libraries' block, or an address when the loader owns memory) and its table
@@ -27,7 +28,7 @@ internal static class LddCommand
               dylink ldd -L build/lib --bindings main.wasm
             """ + DylinkCommand.ExitStatusHelp.Replace("  2  the input", "  127 a library cannot be found or a symbol cannot be resolved\n  2  the input", StringComparison.Ordinal))
         {
-            file, searchPaths, libraries, preload, bindings,
+            file, searchPaths, libraries, preload, bindings, json,
         };
         command.SetAction(parse =>
         {
@@ -38,7 +39,15 @@ internal static class LddCommand
                 return code;
             }
 
-            Render(plan, parse.GetValue(bindings), parse.InvocationConfiguration.Output);
+            if (parse.GetValue(json))
+            {
+                Json.Ldd(plan, parse.InvocationConfiguration.Output);
+            }
+            else
+            {
+                Render(plan, parse.GetValue(bindings), parse.InvocationConfiguration.Output);
+            }
+
             return DylinkCommand.Ok;
         });
         return command;

@@ -12,6 +12,7 @@ internal static class NmCommand
         var file = new Argument<string>("FILE") { Description = "The module to list (.wasm or .so)." };
         var undefinedOnly = new Option<bool>("--undefined-only", "-u") { Description = "List only undefined symbols." };
         var definedOnly = new Option<bool>("--defined-only") { Description = "List only defined symbols." };
+        var json = new Option<bool>("--json") { Description = "Print the symbols as JSON." };
         var command = new Command("nm", """
             List the symbols a module defines (exports) and needs (imports), sorted by name, one per line:
             value, type letter, kind, name, and for functions the signature.
@@ -30,6 +31,7 @@ internal static class NmCommand
             file,
             undefinedOnly,
             definedOnly,
+            json,
         };
         command.Validators.Add(result =>
         {
@@ -41,19 +43,30 @@ internal static class NmCommand
         command.SetAction(parse =>
         {
             var module = DylinkCommand.LoadModule(parse.GetRequiredValue(file));
-            Render(module, parse.GetValue(undefinedOnly), parse.GetValue(definedOnly), parse.InvocationConfiguration.Output);
+            var symbols = Select(module, parse.GetValue(undefinedOnly), parse.GetValue(definedOnly));
+            if (parse.GetValue(json))
+            {
+                Json.Nm(symbols, parse.InvocationConfiguration.Output);
+            }
+            else
+            {
+                Render(symbols, parse.InvocationConfiguration.Output);
+            }
+
             return DylinkCommand.Ok;
         });
         return command;
     }
 
-    /// <summary>Writes the symbol list for <paramref name="module"/>.</summary>
-    public static void Render(WasmModule module, bool undefinedOnly, bool definedOnly, TextWriter w)
-    {
-        var symbols = ModuleSymbols.Of(module)
+    /// <summary>The symbols to list, sorted by name.</summary>
+    public static List<ModuleSymbol> Select(WasmModule module, bool undefinedOnly, bool definedOnly) =>
+        [.. ModuleSymbols.Of(module)
             .Where(s => !(undefinedOnly && s.IsDefined) && !(definedOnly && !s.IsDefined))
-            .OrderBy(s => s.Name, StringComparer.Ordinal)
-            .ToList();
+            .OrderBy(s => s.Name, StringComparer.Ordinal)];
+
+    /// <summary>Writes the symbol list.</summary>
+    public static void Render(List<ModuleSymbol> symbols, TextWriter w)
+    {
         var width = symbols.Count == 0 ? 0 : symbols.Max(s => s.Name.Length);
         foreach (var s in symbols)
         {

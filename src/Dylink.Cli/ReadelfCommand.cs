@@ -10,6 +10,7 @@ internal static class ReadelfCommand
     public static Command Create()
     {
         var file = new Argument<string>("FILE") { Description = "The module to describe (.wasm or .so)." };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
         var command = new Command("readelf", """
             Print a module's sections and its dynamic-linking metadata (dylink.0 or legacy dylink): memory and table
             size and alignment, needed libraries, runtime paths, export and import flags.
@@ -20,11 +21,20 @@ internal static class ReadelfCommand
             """ + DylinkCommand.ExitStatusHelp)
         {
             file,
+            json,
         };
         command.SetAction(parse =>
         {
             var module = DylinkCommand.LoadModule(parse.GetRequiredValue(file));
-            Render(module, parse.InvocationConfiguration.Output);
+            if (parse.GetValue(json))
+            {
+                Json.Readelf(module, parse.InvocationConfiguration.Output);
+            }
+            else
+            {
+                Render(module, parse.InvocationConfiguration.Output);
+            }
+
             return DylinkCommand.Ok;
         });
         return command;
