@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Packs the library (Dylink, Dylink.Linking, Dylink.Format) and the dylink .NET tool from the Release build, installs
+# the tool from the local package folder into a temporary tool path, and runs it as a user would.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+packages=$(mktemp -d)
+tools=$(mktemp -d)
+cache=$(mktemp -d)   # a fresh NuGet cache, so the tool just packed is installed, not one cached under the same version
+trap 'rm -rf "$packages" "$tools" "$cache"' EXIT
+for project in src/Dylink.Format src/Dylink.Linking src/Dylink.Runtime src/Dylink.Cli; do
+  dotnet pack "$project" -c Release --no-build -o "$packages" >/dev/null
+done
+ls "$packages"
+NUGET_PACKAGES=$cache dotnet tool install Dylink.Tool --tool-path "$tools" --add-source "$packages" --version "$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)" >/dev/null
+"$tools/dylink" --version
+expected=$'hello from libhello.so: x=5 ready=1\nhost: side_hello(5) returned 40'
+actual=$("$tools/dylink" run examples/hello/host.wasm)
+if [[ "$actual" != "$expected" ]]; then
+  echo "the installed tool printed:"; echo "$actual"; exit 1
+fi
+echo "installed tool runs examples/hello"
