@@ -110,30 +110,18 @@ internal static class RunCommand
                 stdout.Flush();
                 return exit;
             }
-            catch (TimeoutException e)
+            catch (Exception e) when (e is TimeoutException or DylinkException or WasmtimeException)
             {
                 stdout.Flush();
-                stderr.WriteLine($"dylink: {e.Message}");
-                return TimedOut;
-            }
-            catch (TrapException e)
-            {
-                stdout.Flush();
-                stderr.WriteLine($"dylink: {mainPath}: the program trapped: {e.Message}");
-                return Trapped;
-            }
-            catch (DylinkException e)
-            {
-                stdout.Flush();
-                stderr.WriteLine($"dylink: {e.Message}");
-                return LoadFailure;
-            }
-            catch (WasmtimeException e)
-            {
-                // Not a trap and not an exit: e.g. a WASI call the host refused.
-                stdout.Flush();
-                stderr.WriteLine($"dylink: {mainPath}: the program failed: {e.Message}");
-                return Trapped;
+                var (exitCode, report) = e switch
+                {
+                    TimeoutException => (TimedOut, e.Message),
+                    TrapException => (Trapped, $"{mainPath}: the program trapped: {e.Message}"),
+                    DylinkException => (LoadFailure, e.Message),
+                    _ => (Trapped, $"{mainPath}: the program failed: {e.Message}"), // not a trap or an exit: e.g. a refused WASI call
+                };
+                stderr.WriteLine($"dylink: {report}");
+                return exitCode;
             }
         });
         return command;
