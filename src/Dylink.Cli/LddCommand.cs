@@ -15,6 +15,8 @@ internal static class LddCommand
         var preload = new Option<string[]>("--preload") { Description = "Load LIB first, ahead of every other module in lookup order (repeatable).", HelpName = "LIB" };
         var bindings = new Option<bool>("--bindings") { Description = "Also list every import and what provides it." };
         var json = new Option<bool>("--json") { Description = "Print the plan (modules, layout, orders) as JSON." };
+        var graph = new Option<string?>("--graph") { Description = "Print the dependency and binding graph instead: Graphviz DOT, or an SVG picture drawn without Graphviz.", HelpName = "dot|svg" };
+        graph.AcceptOnlyFromAmong("dot", "svg");
         var command = new Command("ldd", """
             Print the dependency tree of a program as the loader resolves it: each library with the path it was found at,
             its memory region (offset in the libraries' block, or an address when the loader owns memory) and its table
@@ -26,9 +28,14 @@ internal static class LddCommand
             Examples:
               dylink ldd main.wasm
               dylink ldd -L build/lib --bindings main.wasm
+              dylink ldd --graph svg main.wasm > deps.svg        # open deps.svg in a browser
+              dylink ldd --graph dot main.wasm | dot -Tpng -o deps.png
+
+            In the graph, solid arrows are NEEDED entries and dashed arrows are bindings the loader made without one
+            (a symbol found in the global scope); labels count the bindings by kind (func, data, tls, global, &func).
             """ + DylinkCommand.ExitStatusHelp.Replace("  2  the input", "  127 a library cannot be found or a symbol cannot be resolved\n  2  the input", StringComparison.Ordinal))
         {
-            file, searchPaths, libraries, preload, bindings, json,
+            file, searchPaths, libraries, preload, bindings, json, graph,
         };
         command.SetAction(parse =>
         {
@@ -39,13 +46,25 @@ internal static class LddCommand
                 return code;
             }
 
-            if (parse.GetValue(json))
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(graph) is { } format)
             {
-                Json.Ldd(plan, parse.InvocationConfiguration.Output);
+                if (format == "dot")
+                {
+                    Graph.WriteDot(plan, output);
+                }
+                else
+                {
+                    Graph.WriteSvg(plan, output);
+                }
+            }
+            else if (parse.GetValue(json))
+            {
+                Json.Ldd(plan, output);
             }
             else
             {
-                Render(plan, parse.GetValue(bindings), parse.InvocationConfiguration.Output);
+                Render(plan, parse.GetValue(bindings), output);
             }
 
             return DylinkCommand.Ok;
