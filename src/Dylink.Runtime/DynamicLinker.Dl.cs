@@ -81,22 +81,8 @@ public sealed partial class DynamicLinker
     {
         lock (_gate)
         {
-            ArgumentNullException.ThrowIfNull(name);
             var scope = Scope;
-            var definition = handle.Value switch
-            {
-                0 or ProgramHandle => scope.Global.TryLookup(name, out var d) ? d : null,
-                -1 => NextDefinition(name),
-                _ when Plan.Main is { } main && handle.Value == main.Index + 1 => scope.Global.TryLookup(name, out var d) ? d : null,
-                _ => LookupFrom(LiveModule(handle), name),
-            };
-            if (definition is null)
-            {
-                var where = handle.Value > 0 && handle.Value != ProgramHandle ? $" in {scope.Modules[handle.Value - 1].Name}" : "";
-                throw new KeyNotFoundException($"{name}: symbol not found{where}");
-            }
-
-            var (provider, symbol) = (definition.Provider, definition.Symbol);
+            var (provider, symbol) = Resolve(handle, name);
             return symbol.Kind switch
             {
                 SymbolKind.Function => (int)SlotFor(provider, symbol.Name),
@@ -105,6 +91,49 @@ public sealed partial class DynamicLinker
                 _ => throw new KeyNotFoundException($"{name}: a {symbol.Kind.ToString().ToLowerInvariant()}, not a function or data"),
             };
         }
+    }
+
+    /// <summary>
+    /// The function <paramref name="name"/> as <c>dlsym</c> finds it from <paramref name="handle"/> (the library, then its
+    /// dependencies), to call from C#. Lets a host call the same entry point in several libraries opened
+    /// <see cref="OpenMode.Local"/>, which <see cref="GetFunction(string)"/> (the global scope) cannot tell apart.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No such function in the handle's scope.</exception>
+    /// <exception cref="ArgumentException">The handle is not a loaded library.</exception>
+    public Function GetFunction(LibraryHandle handle, string name)
+    {
+        lock (_gate)
+        {
+            var (provider, symbol) = Resolve(handle, name);
+            if (symbol.Kind != SymbolKind.Function)
+            {
+                throw new KeyNotFoundException($"{name}: a {symbol.Kind.ToString().ToLowerInvariant()}, not a function");
+            }
+
+            return Program.Instances[provider]!.GetFunction(symbol.Name)!;
+        }
+    }
+
+    /// <summary>The definition <c>dlsym(handle, name)</c> finds: the global scope for the program handle and
+    /// <c>RTLD_DEFAULT</c>, the next definition for <c>RTLD_NEXT</c>, else the library and its dependencies.</summary>
+    private Definition Resolve(LibraryHandle handle, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var scope = Scope;
+        var definition = handle.Value switch
+        {
+            0 or ProgramHandle => scope.Global.TryLookup(name, out var d) ? d : null,
+            -1 => NextDefinition(name),
+            _ when Plan.Main is { } main && handle.Value == main.Index + 1 => scope.Global.TryLookup(name, out var d) ? d : null,
+            _ => LookupFrom(LiveModule(handle), name),
+        };
+        if (definition is null)
+        {
+            var where = handle.Value > 0 && handle.Value != ProgramHandle ? $" in {scope.Modules[handle.Value - 1].Name}" : "";
+            throw new KeyNotFoundException($"{name}: symbol not found{where}");
+        }
+
+        return definition;
     }
 
     /// <summary>Drops a reference (<c>dlclose</c>); at zero the library is unloaded unless it was opened with

@@ -42,6 +42,10 @@ public sealed partial class DynamicLinker
 
             if (_watch is { Pending.IsEmpty: false } watcher)
             {
+                // A reload runs the new version's relocation and constructor code from inside this callback, while
+                // the deadline that called it is still due: without pushing it out, that code would be interrupted at
+                // its first check. Returning below sets the next deadline again.
+                _store.SetEpochDeadline(ulong.MaxValue / 2);
                 ApplyPendingReloads(watcher);
             }
 

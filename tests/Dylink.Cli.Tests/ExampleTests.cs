@@ -9,6 +9,12 @@ public class ExampleTests
     [InlineData("examples/hello/libhello.so", "libhello.so")]
     [InlineData("examples/seed-rebind/seed.wasm", "seed_volatile.wasm")]
     [InlineData("examples/seed-rebind/librust_seed.so", "librust_seed.so")]
+    [InlineData("examples/plugin-host/plugins/libsdk.so", "examples/plugin-host/libsdk.so")]
+    [InlineData("examples/plugin-host/plugins/libgreet.so", "examples/plugin-host/libgreet.so")]
+    [InlineData("examples/plugin-host/plugins/libstats.so", "examples/plugin-host/libstats.so")]
+    [InlineData("examples/hot-reload/libapp.so", "examples/hot-reload/libapp.so")]
+    [InlineData("examples/hot-reload/libcounter.so", "examples/hot-reload/libcounter.so")]
+    [InlineData("examples/hot-reload/v2/libcounter.so", "examples/hot-reload/v2/libcounter.so")]
     public void ShippedExample_IsTheRebuiltFixture(string example, string fixture) =>
         Assert.Equal(Fixtures.Bytes(fixture), File.ReadAllBytes(Path.Combine(Fixtures.RepoRoot, example)));
 

@@ -46,6 +46,27 @@ public class OpenCloseTests
     }
 
     [Fact]
+    public void GetFunction_FromAHandle_TellsLocalLibrariesApart()
+    {
+        var (linker, _) = Host(s =>
+        {
+            s.Add("libone.so", Side("""(func (export "plugin_run") (result i32) (i32.const 1)) (global (export "plugin_data") i32 (i32.const 0))""", memory: 4));
+            s.Add("libtwo.so", Side("""(func (export "plugin_run") (result i32) (i32.const 2))"""));
+        });
+        using (linker)
+        {
+            var one = linker.Open("libone.so", OpenMode.Now | OpenMode.Local);
+            var two = linker.Open("libtwo.so", OpenMode.Now | OpenMode.Local);
+            Assert.Equal(1, linker.GetFunction(one, "plugin_run").WrapFunc<int>()!());
+            Assert.Equal(2, linker.GetFunction(two, "plugin_run").WrapFunc<int>()!());
+            Assert.Equal("plugin_data: a data, not a function", Assert.Throws<KeyNotFoundException>(() => linker.GetFunction(one, "plugin_data")).Message);
+            Assert.Equal("nope: symbol not found in libtwo.so", Assert.Throws<KeyNotFoundException>(() => linker.GetFunction(two, "nope")).Message);
+            linker.Close(two);
+            Assert.Throws<ArgumentException>(() => linker.GetFunction(two, "plugin_run"));
+        }
+    }
+
+    [Fact]
     public void Reopen_GivesTheSameHandle_AndCloseUnloadsAtZero()
     {
         var (linker, _) = Host(s => s.Add("libplugin.so", Side(Plugin, memory: 4)));

@@ -9,6 +9,15 @@ public sealed class WatchTests : IDisposable
 
     private static byte[] Version(int value) => Wasmtime.Module.ConvertText(Side($$"""(func (export "version") (result i32) (i32.const {{value}}))"""));
 
+    // Like Version, with the constructor and relocation code every toolchain-built library has: the loader runs it
+    // during the reload, from inside the epoch callback.
+    private static byte[] VersionWithConstructor(int value) => Wasmtime.Module.ConvertText(Side($$"""
+        (global $v (mut i32) (i32.const 0))
+        (func (export "__wasm_apply_data_relocs"))
+        (func (export "__wasm_call_ctors") (loop $l (global.set $v (i32.add (global.get $v) (i32.const 1))) (br_if $l (i32.lt_u (global.get $v) (i32.const {{value}})))))
+        (func (export "version") (result i32) (global.get $v))
+        """));
+
     // Spins until version() returns 2, for at most 2^32 calls (seconds, not forever); returns the calls made or -1.
     private static readonly byte[] Spinner = Wasmtime.Module.ConvertText(Side("""
         (import "env" "version" (func $version (result i32)))
@@ -20,10 +29,13 @@ public sealed class WatchTests : IDisposable
           (i64.const -1))
         """, needed: "\"libv.so\""));
 
-    [Fact]
-    public async Task ChangedLibraryFile_IsReloaded_WhileGuestCodeRuns()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ChangedLibraryFile_IsReloaded_WhileGuestCodeRuns(bool constructors)
     {
-        File.WriteAllBytes(Path.Combine(_dir, "libv.so"), Version(1));
+        Func<int, byte[]> version = constructors ? VersionWithConstructor : Version;
+        File.WriteAllBytes(Path.Combine(_dir, "libv.so"), version(1));
         File.WriteAllBytes(Path.Combine(_dir, "libspin.so"), Spinner);
         var reports = new List<string>();
         using var linker = new DynamicLinker(new DynamicLinkerOptions { AllowReloadWhileRunning = true });
@@ -34,7 +46,7 @@ public sealed class WatchTests : IDisposable
         {
             await Task.Delay(100);
             var temporary = Path.Combine(_dir, "libv.so.tmp");
-            File.WriteAllBytes(temporary, Version(2));
+            File.WriteAllBytes(temporary, version(2));
             File.Move(temporary, Path.Combine(_dir, "libv.so"), overwrite: true);
         });
         var calls = linker.GetFunction<long>("spin_until_2")();
