@@ -27,16 +27,18 @@ public static class DylinkCommand
     /// <param name="args">The command-line arguments, without the program name.</param>
     /// <param name="output">Where normal output goes.</param>
     /// <param name="error">Where diagnostics go.</param>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    /// <param name="terminal">Whether output and error are terminals (tables, progress); default: neither.</param>
+    public static int Run(string[] args, TextWriter output, TextWriter error, Terminal? terminal = null)
     {
+        terminal ??= Terminal.None;
         // Everything after run's MAIN.wasm belongs to the program, options included (as with `wasmtime run`).
         var (ownArgs, guestArgs) = SplitRunArguments(args);
         var root = new RootCommand("Dylink: a dynamic linker and loader for WebAssembly modules that use the dylink.0 ABI.")
         {
-            RunCommand.Create(guestArgs),
-            LddCommand.Create(),
-            ReadelfCommand.Create(),
-            NmCommand.Create(),
+            RunCommand.Create(guestArgs, terminal),
+            LddCommand.Create(terminal),
+            ReadelfCommand.Create(terminal),
+            NmCommand.Create(terminal),
         };
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try

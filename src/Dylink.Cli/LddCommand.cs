@@ -7,7 +7,7 @@ namespace Dylink.Cli;
 /// <summary><c>dylink ldd FILE</c>: the program's libraries, where they are found and placed, and (optionally) every binding.</summary>
 internal static class LddCommand
 {
-    public static Command Create()
+    public static Command Create(Terminal terminal)
     {
         var file = new Argument<string>("FILE") { Description = "The main module (or a library) whose dependencies to list." };
         var searchPaths = new Option<string[]>("-L") { Description = "Search DIR for libraries first (repeatable).", HelpName = "DIR", AllowMultipleArgumentsPerToken = false };
@@ -64,7 +64,7 @@ internal static class LddCommand
             }
             else
             {
-                Render(plan, parse.GetValue(bindings), output);
+                Render(plan, parse.GetValue(bindings), output, terminal);
             }
 
             return DylinkCommand.Ok;
@@ -72,7 +72,7 @@ internal static class LddCommand
         return command;
     }
 
-    public static void Render(LinkPlan plan, bool bindings, TextWriter w)
+    public static void Render(LinkPlan plan, bool bindings, TextWriter w, Terminal terminal)
     {
         var memory = plan.Memory;
         w.WriteLine(plan.Kind switch
@@ -81,16 +81,19 @@ internal static class LddCommand
             MainKind.Relocatable => $"main: {plan.Main!.Name} (PIE)",
             _ => "main: none (host)",
         });
-        foreach (var m in plan.Modules.Where(m => !m.IsMain))
-        {
-            w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"\t{m.Name} => {m.Path ?? "(bytes)"} (memory {Place(plan, m.MemoryOffset)}, {m.MemorySize} bytes; table +{m.TableOffset}, {m.TableSize} slots)"));
-        }
-
-        if (plan.Main is { IsRelocatable: true } pie)
-        {
-            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\t{pie.Name} (memory {Place(plan, pie.MemoryOffset)}, {pie.MemorySize} bytes; table +{pie.TableOffset}, {pie.TableSize} slots)"));
-        }
+        // Libraries, then a PIE main (which has a region of its own in the block too).
+        var placed = plan.Modules.Where(m => !m.IsMain).Concat(plan.Main is { IsRelocatable: true } pie ? [pie] : []);
+        terminal.Rows(
+            w,
+            ["Module", "Path", "Memory", ">Bytes", "Table", ">Slots"],
+            placed.Select(m => new[]
+            {
+                m.Name, m.IsMain ? "" : m.Path ?? "(bytes)", Place(plan, m.MemoryOffset), m.MemorySize.ToString(CultureInfo.InvariantCulture),
+                string.Create(CultureInfo.InvariantCulture, $"+{m.TableOffset}"), m.TableSize.ToString(CultureInfo.InvariantCulture),
+            }),
+            r => r[1].Length == 0
+                ? $"\t{r[0]} (memory {r[2]}, {r[3]} bytes; table {r[4]}, {r[5]} slots)"
+                : $"\t{r[0]} => {r[1]} (memory {r[2]}, {r[3]} bytes; table {r[4]}, {r[5]} slots)");
 
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"libraries' block: {memory.BlockSize} bytes, alignment {memory.BlockAlignment}; table block: {plan.TableBlockSize} slots ({plan.Slots.Count(s => s.Location == SlotLocation.Block)} function slots)"));

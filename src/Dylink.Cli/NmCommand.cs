@@ -7,7 +7,7 @@ namespace Dylink.Cli;
 /// <summary><c>dylink nm FILE</c>: the symbols a module defines and needs.</summary>
 internal static class NmCommand
 {
-    public static Command Create()
+    public static Command Create(Terminal terminal)
     {
         var file = new Argument<string>("FILE") { Description = "The module to list (.wasm or .so)." };
         var undefinedOnly = new Option<bool>("--undefined-only", "-u") { Description = "List only undefined symbols." };
@@ -50,7 +50,7 @@ internal static class NmCommand
             }
             else
             {
-                Render(symbols, parse.InvocationConfiguration.Output);
+                Render(symbols, parse.InvocationConfiguration.Output, terminal);
             }
 
             return DylinkCommand.Ok;
@@ -65,15 +65,17 @@ internal static class NmCommand
             .OrderBy(s => s.Name, StringComparer.Ordinal)];
 
     /// <summary>Writes the symbol list.</summary>
-    public static void Render(List<ModuleSymbol> symbols, TextWriter w)
+    public static void Render(List<ModuleSymbol> symbols, TextWriter w, Terminal terminal)
     {
         var width = symbols.Count == 0 ? 0 : symbols.Max(s => s.Name.Length);
-        foreach (var s in symbols)
-        {
-            var value = s.IsDefined && s.Value is { } v ? Text.Hex(v)[2..] : new string(' ', 8);
-            var line = $"{value} {Letter(s)} {KindWord(s.Kind),-6} {s.Name.PadRight(width)} {Detail(s)}";
-            w.WriteLine(line.TrimEnd());
-        }
+        terminal.Rows(
+            w,
+            [">Value", "Type", "Kind", "Name", "Signature / type"],
+            symbols.Select(s => new[]
+            {
+                s.IsDefined && s.Value is { } v ? Text.Hex(v)[2..] : "", Letter(s).ToString(), KindWord(s.Kind), s.Name, Detail(s),
+            }),
+            r => $"{r[0],8} {r[1]} {r[2],-6} {r[3].PadRight(width)} {r[4]}".TrimEnd());
     }
 
     private static char Letter(ModuleSymbol s)

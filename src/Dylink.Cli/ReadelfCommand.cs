@@ -7,7 +7,7 @@ namespace Dylink.Cli;
 /// <summary><c>dylink readelf FILE</c>: a module's sections and dynamic-linking metadata.</summary>
 internal static class ReadelfCommand
 {
-    public static Command Create()
+    public static Command Create(Terminal terminal)
     {
         var file = new Argument<string>("FILE") { Description = "The module to describe (.wasm or .so)." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
@@ -32,7 +32,7 @@ internal static class ReadelfCommand
             }
             else
             {
-                Render(module, parse.InvocationConfiguration.Output);
+                Render(module, parse.InvocationConfiguration.Output, terminal);
             }
 
             return DylinkCommand.Ok;
@@ -41,30 +41,31 @@ internal static class ReadelfCommand
     }
 
     /// <summary>Writes the report for <paramref name="module"/>.</summary>
-    public static void Render(WasmModule module, TextWriter w)
+    public static void Render(WasmModule module, TextWriter w, Terminal terminal)
     {
         w.WriteLine($"File: {module.Name}");
         w.WriteLine($"Size: {module.Bytes.Length} bytes");
         w.WriteLine();
-        RenderSections(module, w);
+        RenderSections(module, w, terminal);
         w.WriteLine();
         RenderDylink(module, w);
         w.WriteLine();
         RenderSummary(module, w);
     }
 
-    private static void RenderSections(WasmModule module, TextWriter w)
+    private static void RenderSections(WasmModule module, TextWriter w, Terminal terminal)
     {
         w.WriteLine("Sections:");
-        w.WriteLine("  [Nr] Kind       Name                 Offset        Size  Entries");
-        for (var i = 0; i < module.Sections.Length; i++)
-        {
-            var s = module.Sections[i];
-            var kind = WasmNames.Of(s.Id);
-            var entries = Entries(module, s.Id)?.ToString(CultureInfo.InvariantCulture) ?? "";
-            w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  [{i,2}] {kind,-10} {s.Name ?? "",-20} {Text.Hex(s.PayloadOffset)} {s.PayloadSize,7}  {entries}").TrimEnd());
-        }
+        terminal.Rows(
+            w,
+            [">Nr", "Kind", "Name", "Offset", ">Size", ">Entries"],
+            module.Sections.Select((s, i) => new[]
+            {
+                i.ToString(CultureInfo.InvariantCulture), WasmNames.Of(s.Id), s.Name ?? "", Text.Hex(s.PayloadOffset),
+                s.PayloadSize.ToString(CultureInfo.InvariantCulture), Entries(module, s.Id)?.ToString(CultureInfo.InvariantCulture) ?? "",
+            }),
+            r => $"  [{r[0],2}] {r[1],-10} {r[2],-20} {r[3]} {r[4],7}  {r[5]}".TrimEnd(),
+            "  [Nr] Kind       Name                 Offset        Size  Entries");
     }
 
     private static int? Entries(WasmModule m, SectionId id) => id switch

@@ -22,7 +22,7 @@ internal static class RunCommand
     /// <summary>Options of <c>run</c> that take a value: the token after them is not the main module.</summary>
     public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string>(StringComparer.Ordinal) { "-L", "-l", "--preload", "--dir", "--env", "--debug", "--max-memory", "--max-libraries", "--max-table", "--max-file-size", "--timeout", "--cache" };
 
-    public static Command Create(IReadOnlyList<string> guestArgs)
+    public static Command Create(IReadOnlyList<string> guestArgs, Terminal terminal)
     {
         var main = new Argument<string>("MAIN.wasm") { Description = "The main module: a WASI command (exports _start)." };
         var searchPaths = new Option<string[]>("-L") { Description = "Search DIR for libraries first (repeatable).", HelpName = "DIR" };
@@ -81,8 +81,10 @@ internal static class RunCommand
                 return DylinkCommand.UsageError;
             }
 
+            var progress = terminal.Error ? new ProgressLine(stderr, terminal.ProgressDelay) : null;
             using var linker = new DynamicLinker(new DynamicLinkerOptions
             {
+                Progress = progress is null ? null : progress.Report,
                 Debug = trace,
                 Trace = line => stderr.WriteLine($"dylink: {line}"),
                 AllowReloadWhileRunning = watching,
@@ -95,12 +97,17 @@ internal static class RunCommand
             var plan = PlanOrReport(mainPath, options, stderr, out var code);
             if (plan is null)
             {
+                progress?.Dispose();
                 return code;
             }
 
             try
             {
-                linker.Load(plan, options);
+                using (progress)
+                {
+                    linker.Load(plan, options);
+                }
+
                 if (watching)
                 {
                     linker.Watch(line => stderr.WriteLine($"dylink: {line}"));

@@ -185,7 +185,7 @@ public sealed partial class DynamicLinker : IDisposable
 
     private ProgramLoader Execute(LinkPlan plan)
     {
-        var loader = new ProgramLoader(plan, _state, _engine, _store, _hostModules, _hostFunctions, ModuleFunction, _modules, Filter(Trace));
+        var loader = new ProgramLoader(plan, _state, _engine, _store, _hostModules, _hostFunctions, ModuleFunction, _modules, Filter(Trace), _options.Progress);
         loader.Execute();
         return loader;
     }

@@ -47,6 +47,12 @@ public sealed record DynamicLinkerOptions
     /// </summary>
     public string? CacheDirectory { get; init; }
 
+    /// <summary>
+    /// Told about each module just before it is compiled (or taken from a cache), with its number among the modules
+    /// the load compiles: for a progress display. Called on the loading thread; keep it quick.
+    /// </summary>
+    public Action<CompileProgress>? Progress { get; init; }
+
     /// <summary>Most instances the store may hold (Wasmtime's default is 10,000).</summary>
     public long MaxInstances { get; init; } = 100_000;
 
@@ -70,3 +76,9 @@ public sealed record DynamicLinkerOptions
         return result;
     }
 }
+
+/// <summary>A module about to be compiled (see <see cref="DynamicLinkerOptions.Progress"/>).</summary>
+/// <param name="Module">The module's name.</param>
+/// <param name="Number">Its number among the modules this load compiles, from 1.</param>
+/// <param name="Count">How many modules this load compiles.</param>
+public sealed record CompileProgress(string Module, int Number, int Count);

@@ -12,7 +12,7 @@ namespace Dylink.Runtime;
 /// <remarks><paramref name="moduleFunction"/> supplies host functions that must know which module imports them
 /// (<c>__cxa_atexit</c>: a library's destructors belong to that library); null means "use the shared one".</remarks>
 internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, Engine engine, Store store, Linker hostModules,
-    IReadOnlyDictionary<string, Function> hostFunctions, Func<int, string, Function?> moduleFunction, ModuleCache cache, Action<string>? trace)
+    IReadOnlyDictionary<string, Function> hostFunctions, Func<int, string, Function?> moduleFunction, ModuleCache cache, Action<string>? trace, Action<CompileProgress>? progress = null)
 {
     private readonly Dictionary<int, Module> _compiled = [];
     private readonly List<(Global Global, Func<long> Value)> _pendingGot = [];
@@ -41,8 +41,10 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     public void Execute()
     {
         state.EnsureModules(plan.Modules.Length);
+        var count = plan.Modules.Length - plan.FirstNewModule;
         foreach (var m in plan.NewModules)
         {
+            progress?.Invoke(new CompileProgress(m.Name, m.Index - plan.FirstNewModule + 1, count));
             _compiled[m.Index] = Compile(m);
         }
 
