@@ -18,9 +18,9 @@ public static class DylinkCommand
     /// <summary>The exit-status block every subcommand's help ends with.</summary>
     internal const string ExitStatusHelp = "\n\n" + """
         Exit status:
-          0  success
-          1  usage error (unknown option, missing argument)
-          2  the input cannot be read or is not a well-formed module (one line on stderr says why)
+          0    success
+          1    usage error (unknown option, missing argument)
+          2    the input cannot be read or is not a well-formed module (one line on stderr says why)
         """;
 
     /// <summary>Parses <paramref name="args"/>, runs the command, and returns its exit code.</summary>

@@ -14,6 +14,7 @@ internal static class LddCommand
         var libraries = new Option<string[]>("-l") { Description = "Also load LIB, as if the main's NEEDED list ended with it (repeatable).", HelpName = "LIB" };
         var preload = new Option<string[]>("--preload") { Description = "Load LIB first, ahead of every other module in lookup order (repeatable).", HelpName = "LIB" };
         var bindings = new Option<bool>("--bindings") { Description = "Also list every import and what provides it." };
+        var unused = new Option<bool>("--unused", "-u") { Description = "Print only the NEEDED entries no import is bound to (as glibc's ldd -u)." };
         var json = new Option<bool>("--json") { Description = "Print the plan (modules, layout, orders) as JSON." };
         var graph = new Option<string?>("--graph") { Description = "Print the dependency and binding graph instead: Graphviz DOT, or an SVG picture drawn without Graphviz.", HelpName = "dot|svg" };
         graph.AcceptOnlyFromAmong("dot", "svg");
@@ -33,9 +34,9 @@ internal static class LddCommand
 
             In the graph, solid arrows are NEEDED entries and dashed arrows are bindings the loader made without one
             (a symbol found in the global scope); labels count the bindings by kind (func, data, tls, global, &func).
-            """ + DylinkCommand.ExitStatusHelp.Replace("  2  the input", "  127 a library cannot be found or a symbol cannot be resolved\n  2  the input", StringComparison.Ordinal))
+            """ + DylinkCommand.ExitStatusHelp + "\n  127  a library cannot be found or a symbol cannot be resolved")
         {
-            file, searchPaths, libraries, preload, bindings, json, graph,
+            file, searchPaths, libraries, preload, bindings, unused, json, graph,
         };
         command.SetAction(parse =>
         {
@@ -56,6 +57,13 @@ internal static class LddCommand
                 else
                 {
                     Graph.WriteSvg(plan, output);
+                }
+            }
+            else if (parse.GetValue(unused))
+            {
+                foreach (var line in Unused(plan))
+                {
+                    output.WriteLine(line);
                 }
             }
             else if (parse.GetValue(json))
@@ -112,6 +120,27 @@ internal static class LddCommand
         if (bindings)
         {
             RenderBindings(plan, w);
+        }
+    }
+
+    /// <summary>NEEDED entries that none of the needing module's imports is bound to: the library is loaded (and its
+    /// constructors run) for nothing that module uses, though it may still provide symbols to others.</summary>
+    public static IEnumerable<string> Unused(LinkPlan plan)
+    {
+        foreach (var m in plan.Modules)
+        {
+            var used = m.Imports.Select(b => b switch
+            {
+                FunctionBinding f => f.Provider,
+                GlobalBinding g => g.Provider,
+                DataAddressBinding d => d.Provider,
+                FunctionAddressBinding a => plan.Slots[a.Slot].Provider,
+                _ => -1,
+            }).ToHashSet();
+            foreach (var needed in m.Needed.Where(n => !used.Contains(n)))
+            {
+                yield return $"unused: {plan.Modules[needed].Name} (needed by {m.Name})";
+            }
         }
     }
 

@@ -12,6 +12,9 @@ internal static class NmCommand
         var file = new Argument<string>("FILE") { Description = "The module to list (.wasm or .so)." };
         var undefinedOnly = new Option<bool>("--undefined-only", "-u") { Description = "List only undefined symbols." };
         var definedOnly = new Option<bool>("--defined-only") { Description = "List only defined symbols." };
+        var externOnly = new Option<bool>("--extern-only", "-g") { Description = "List only symbols other modules can see: no hidden or local definitions." };
+        var numericSort = new Option<bool>("--numeric-sort", "-n") { Description = "Sort by value (undefined symbols first), then by name." };
+        var noSort = new Option<bool>("--no-sort", "-p") { Description = "Keep the module's order: imports, then exports." };
         var json = new Option<bool>("--json") { Description = "Print the symbols as JSON." };
         var command = new Command("nm", """
             List the symbols a module defines (exports) and needs (imports), sorted by name, one per line:
@@ -26,11 +29,15 @@ internal static class NmCommand
               dylink nm libfoo.so
               dylink nm -u libfoo.so          # what the library needs from others
               dylink nm --defined-only main.wasm
+              dylink nm -g -n libfoo.so       # what it offers, by address (as binutils nm)
             """ + DylinkCommand.ExitStatusHelp)
         {
             file,
             undefinedOnly,
             definedOnly,
+            externOnly,
+            numericSort,
+            noSort,
             json,
         };
         command.Validators.Add(result =>
@@ -39,11 +46,17 @@ internal static class NmCommand
             {
                 result.AddError("--undefined-only and --defined-only cannot be used together.");
             }
+
+            if (result.GetValue(numericSort) && result.GetValue(noSort))
+            {
+                result.AddError("--numeric-sort and --no-sort cannot be used together.");
+            }
         });
         command.SetAction(parse =>
         {
             var module = DylinkCommand.LoadModule(parse.GetRequiredValue(file));
-            var symbols = Select(module, parse.GetValue(undefinedOnly), parse.GetValue(definedOnly));
+            var order = parse.GetValue(numericSort) ? SymbolOrder.Value : parse.GetValue(noSort) ? SymbolOrder.Module : SymbolOrder.Name;
+            var symbols = Select(module, parse.GetValue(undefinedOnly), parse.GetValue(definedOnly), parse.GetValue(externOnly), order);
             if (parse.GetValue(json))
             {
                 Json.Nm(symbols, parse.InvocationConfiguration.Output);
@@ -58,11 +71,31 @@ internal static class NmCommand
         return command;
     }
 
-    /// <summary>The symbols to list, sorted by name.</summary>
-    public static List<ModuleSymbol> Select(WasmModule module, bool undefinedOnly, bool definedOnly) =>
-        [.. ModuleSymbols.Of(module)
-            .Where(s => !(undefinedOnly && s.IsDefined) && !(definedOnly && !s.IsDefined))
-            .OrderBy(s => s.Name, StringComparer.Ordinal)];
+    /// <summary>How <c>nm</c> sorts (binutils' default, <c>-n</c> and <c>-p</c>).</summary>
+    public enum SymbolOrder
+    {
+        /// <summary>By name.</summary>
+        Name,
+
+        /// <summary>By value, undefined symbols first; ties by name.</summary>
+        Value,
+
+        /// <summary>As the module lists them.</summary>
+        Module,
+    }
+
+    /// <summary>The symbols to list, in the order asked for.</summary>
+    public static List<ModuleSymbol> Select(WasmModule module, bool undefinedOnly, bool definedOnly, bool externOnly = false, SymbolOrder order = SymbolOrder.Name)
+    {
+        var selected = ModuleSymbols.Of(module)
+            .Where(s => !(undefinedOnly && s.IsDefined) && !(definedOnly && !s.IsDefined) && !(externOnly && s.IsDefined && s.IsHidden));
+        return order switch
+        {
+            SymbolOrder.Value => [.. selected.OrderBy(s => s.IsDefined).ThenBy(s => s.Value ?? -1).ThenBy(s => s.Name, StringComparer.Ordinal)],
+            SymbolOrder.Module => [.. selected],
+            _ => [.. selected.OrderBy(s => s.Name, StringComparer.Ordinal)],
+        };
+    }
 
     /// <summary>Writes the symbol list.</summary>
     public static void Render(List<ModuleSymbol> symbols, TextWriter w, Terminal terminal)

@@ -10,17 +10,24 @@ internal static class ReadelfCommand
     public static Command Create(Terminal terminal)
     {
         var file = new Argument<string>("FILE") { Description = "The module to describe (.wasm or .so)." };
-        var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
+        var sections = new Option<bool>("--section-headers", "-S") { Description = "Print only the file header and the sections." };
+        var dynamic = new Option<bool>("--dynamic", "-d") { Description = "Print only the file header and the dynamic-linking section." };
+        var all = new Option<bool>("--all", "-a") { Description = "Print everything (the default)." };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON (always everything)." };
         var command = new Command("readelf", """
             Print a module's sections and its dynamic-linking metadata (dylink.0 or legacy dylink): memory and table
             size and alignment, needed libraries, runtime paths, export and import flags.
 
             Examples:
               dylink readelf libfoo.so
+              dylink readelf -d libfoo.so      # just the dylink.0 metadata, as binutils readelf -d
               dylink readelf main.wasm > main.txt
             """ + DylinkCommand.ExitStatusHelp)
         {
             file,
+            sections,
+            dynamic,
+            all,
             json,
         };
         command.SetAction(parse =>
@@ -32,7 +39,10 @@ internal static class ReadelfCommand
             }
             else
             {
-                Render(module, parse.InvocationConfiguration.Output, terminal);
+                // binutils: -S and -d select parts; none (or -a) means everything.
+                var (s, d) = (parse.GetValue(sections), parse.GetValue(dynamic));
+                var parts = parse.GetValue(all) || (!s && !d) ? Parts.All : (s ? Parts.Sections : 0) | (d ? Parts.Dynamic : 0);
+                Render(module, parse.InvocationConfiguration.Output, terminal, parts);
             }
 
             return DylinkCommand.Ok;
@@ -41,16 +51,41 @@ internal static class ReadelfCommand
     }
 
     /// <summary>Writes the report for <paramref name="module"/>.</summary>
-    public static void Render(WasmModule module, TextWriter w, Terminal terminal)
+    public static void Render(WasmModule module, TextWriter w, Terminal terminal, Parts parts = Parts.All)
     {
         w.WriteLine($"File: {module.Name}");
         w.WriteLine($"Size: {module.Bytes.Length} bytes");
-        w.WriteLine();
-        RenderSections(module, w, terminal);
-        w.WriteLine();
-        RenderDylink(module, w);
-        w.WriteLine();
-        RenderSummary(module, w);
+        if ((parts & Parts.Sections) != 0)
+        {
+            w.WriteLine();
+            RenderSections(module, w, terminal);
+        }
+
+        if ((parts & Parts.Dynamic) != 0)
+        {
+            w.WriteLine();
+            RenderDylink(module, w);
+        }
+
+        if (parts == Parts.All)
+        {
+            w.WriteLine();
+            RenderSummary(module, w);
+        }
+    }
+
+    /// <summary>The parts of the report (<c>-S</c>, <c>-d</c>; both and the import/export summary by default).</summary>
+    [Flags]
+    public enum Parts
+    {
+        /// <summary>The section list.</summary>
+        Sections = 1,
+
+        /// <summary>The dynamic-linking section.</summary>
+        Dynamic = 2,
+
+        /// <summary>Everything, with the import/export summary.</summary>
+        All = 7,
     }
 
     private static void RenderSections(WasmModule module, TextWriter w, Terminal terminal)

@@ -29,7 +29,7 @@ internal static class RunCommand
         var libraries = new Option<string[]>("-l") { Description = "Load LIB at start-up, as if the main's NEEDED list ended with it: a name searched like NEEDED, or a path (repeatable).", HelpName = "LIB" };
         var preload = new Option<string[]>("--preload") { Description = "Load LIB first and put it ahead of every other module, the main included, in lookup order, so it interposes (repeatable).", HelpName = "LIB" };
         var dirs = new Option<string[]>("--dir") { Description = "Give the guest access to host directory HOST, seen as GUEST (default: the same path) (repeatable).", HelpName = "HOST[::GUEST]" };
-        var env = new Option<string[]>("--env") { Description = "Set an environment variable for the guest (repeatable).", HelpName = "NAME=VALUE" };
+        var env = new Option<string[]>("--env") { Description = "Set an environment variable for the guest; NAME alone passes the host's value, as wasmtime does (repeatable).", HelpName = "NAME[=VALUE]" };
         var debug = new Option<string>("--debug") { Description = "Trace loading to stderr: libs, bindings, symbols or all (also DYLINK_DEBUG).", HelpName = "LIST" };
         var maxMemory = new Option<long?>("--max-memory") { Description = "Most linear memory the program may use, in bytes.", HelpName = "BYTES" };
         var maxLibraries = new Option<int?>("--max-libraries") { Description = "Most modules the program may load, the main included.", HelpName = "N" };
@@ -176,7 +176,12 @@ internal static class RunCommand
         foreach (var variable in env)
         {
             var parts = variable.Split('=', 2);
-            config = config.WithEnvironmentVariable(parts[0], parts.Length > 1 ? parts[1] : "");
+            // As `wasmtime run --env NAME`: no value means the host's (and nothing when the host has none).
+            var value = parts.Length > 1 ? parts[1] : Environment.GetEnvironmentVariable(parts[0]);
+            if (value is not null)
+            {
+                config = config.WithEnvironmentVariable(parts[0], value);
+            }
         }
 
         foreach (var dir in dirs)

@@ -165,4 +165,37 @@ public class RunAndLddTests
         Assert.Equal(127, code);
         Assert.Equal("dylink: host-libc.wasm: undefined symbol: side_hello (function (i32) -> i32)\n", stderr);
     }
+
+    [Fact]
+    public void Run_Env_NameAlonePassesTheHostsValue_AsWasmtimeDoes()
+    {
+        // A command that writes its whole environment block (NUL-separated) to stdout.
+        var printEnv = Wasmtime.Module.ConvertText("""
+            (module
+              (import "wasi_snapshot_preview1" "environ_sizes_get" (func $sizes (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "environ_get" (func $get (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+              (memory (export "memory") 1)
+              (func (export "_start")
+                (drop (call $sizes (i32.const 0) (i32.const 4)))
+                (drop (call $get (i32.const 1024) (i32.const 4096)))
+                (i32.store (i32.const 8) (i32.const 4096))
+                (i32.store (i32.const 12) (i32.load (i32.const 4)))
+                (drop (call $write (i32.const 1) (i32.const 8) (i32.const 1) (i32.const 16)))))
+            """);
+        var path = Path.Combine(Path.GetTempPath(), $"dylink-printenv-{Environment.ProcessId}.wasm");
+        File.WriteAllBytes(path, printEnv);
+        Environment.SetEnvironmentVariable("DYLINK_TEST_FROM_HOST", "host value");
+        try
+        {
+            var (code, stdout, stderr) = CliRunner.Run("run", "--env", "A=1", "--env", "DYLINK_TEST_FROM_HOST", "--env", "DYLINK_TEST_UNSET_ON_HOST", path);
+            Assert.Equal((0, ""), (code, stderr));
+            Assert.Equal(["A=1", "DYLINK_TEST_FROM_HOST=host value"], stdout.Split('\0', StringSplitOptions.RemoveEmptyEntries));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DYLINK_TEST_FROM_HOST", null);
+            File.Delete(path);
+        }
+    }
 }
