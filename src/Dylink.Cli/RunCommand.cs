@@ -124,6 +124,10 @@ internal static class RunCommand
                 {
                     TimeoutException => (TimedOut, e.Message),
                     TrapException => (Trapped, $"{mainPath}: the program trapped: {e.Message}"),
+                    // The loader's own traps (a call into an unloaded library) are host functions that throw: Wasmtime
+                    // wraps them; report them as the traps they are, the loader's message first, then the backtrace.
+                    WasmtimeException { InnerException: DylinkException inner } =>
+                        (Trapped, $"{mainPath}: the program trapped: {inner.Message}{Backtrace(e.Message)}"),
                     DylinkException => (LoadFailure, e.Message),
                     _ => (Trapped, $"{mainPath}: the program failed: {e.Message}"), // not a trap or an exit: e.g. a refused WASI call
                 };
@@ -132,6 +136,19 @@ internal static class RunCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The "wasm backtrace:" part of a Wasmtime error message, on lines of its own ("" if there is none).</summary>
+    private static string Backtrace(string message)
+    {
+        var start = message.IndexOf("wasm backtrace:", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return "";
+        }
+
+        var end = message.IndexOf("\n\nCaused by", start, StringComparison.Ordinal);
+        return "\n" + (end < 0 ? message[start..] : message[start..end]).TrimEnd();
     }
 
     public static LinkOptions LinkOptionsFrom(string[]? searchPaths, string[]? libraries, string[]? preload) => new()

@@ -51,6 +51,9 @@ public class EndToEndTests
     {
         var (code, _, stderr) = CliRunner.Run("run", Path.Combine(Fixtures.BinDir, "dl", "stale_call", "main.wasm"));
         Assert.Equal(134, code);
-        Assert.Contains("libstale.so: stale_fn was called after libstale.so was unloaded (dlclose)", stderr, StringComparison.Ordinal);
+        var lines = stderr.Split('\n');
+        Assert.Equal("dylink: dl/stale_call/main.wasm: the program trapped: libstale.so: stale_fn was called after libstale.so was unloaded (dlclose)", lines[0]);
+        Assert.Equal("wasm backtrace:", lines[1]);
+        Assert.Matches(@"^ +0: +0x[0-9a-f]+ - main\.wasm!__original_main$", lines[2]);
     }
 }
