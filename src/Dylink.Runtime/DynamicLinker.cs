@@ -187,6 +187,7 @@ public sealed partial class DynamicLinker : IDisposable
     {
         var loader = new ProgramLoader(plan, _state, _engine, _store, _hostModules, _hostFunctions, ModuleFunction, _modules, Filter(Trace));
         loader.Execute();
+        _constructed.AddRange(plan.ConstructorOrder.Where(i => !plan.Modules[i].IsMain));
         return loader;
     }
 
@@ -202,6 +203,7 @@ public sealed partial class DynamicLinker : IDisposable
             var start = Program.Instances[main.Index]!.GetFunction(WellKnownSymbols.Start)
                 ?? throw new LoadException(main.Name, $"{main.Name}: has no _start function to run (is it a command module?)");
             _runDeadline = _options.Timeout is { } timeout ? DateTime.UtcNow + timeout : null;
+            RegisterLibraryDestructors(main);
             try
             {
                 start.Invoke();
