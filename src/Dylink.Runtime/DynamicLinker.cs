@@ -58,7 +58,9 @@ public sealed partial class DynamicLinker : IDisposable
 
     private static Config EngineConfig(DynamicLinkerOptions options)
     {
-        var config = new Config();
+        // Exception handling (standard encoding: exnref, try_table) for C++ exceptions and setjmp/longjmp; the tags
+        // they throw are shared between modules (ProgramLoader.InstantiateWithTags).
+        var config = new Config().WithExceptions(true);
         if (NeedsEpochChecks(options))
         {
             config = config.WithEpochInterruption(true);
