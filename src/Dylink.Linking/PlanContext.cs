@@ -272,6 +272,13 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
     private ImportBinding BindTag(int importer, Import import)
     {
         var type = modules[importer].Module.Types[(int)import.TypeIndex];
+        // Once importers share the loader's tag, a library opened later must not bring a second one.
+        if (scope is not null && scope.HasLoaderTag(import.Name))
+        {
+            CheckTagType(importer, import.Name, type, WellKnownSymbols.LoaderTags[import.Name], "the loader");
+            return new LoaderTagBinding(import);
+        }
+
         if (!Lookup(importer, import, SymbolKind.Tag, out var definition, out var mismatch))
         {
             if (mismatch)

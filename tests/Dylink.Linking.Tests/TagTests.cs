@@ -46,6 +46,22 @@ public class TagTests
     }
 
     [Fact]
+    public void LoadersTag_StaysTheDefinition_ForLibrariesOpenedLater()
+    {
+        // The start-up program shares the loader's __cpp_exception; a dlopen brings libdef.so, which defines one too.
+        // libuser.so must get the tag everybody else already throws and catches with.
+        var source = new InMemorySource()
+            .Add("libstart.so", Side("""(import "env" "__cpp_exception" (tag (param i32)))"""))
+            .Add("libuser.so", Side("""(import "env" "__cpp_exception" (tag (param i32)))""", needed: "\"libdef.so\""))
+            .Add("libdef.so", Side("""(tag (export "__cpp_exception") (param i32))"""));
+        var start = source.PlanHosted("libstart.so");
+        var scope = new ProgramScope(start, []);
+        Assert.True(scope.HasLoaderTag("__cpp_exception"));
+        var open = LinkPlanner.PlanOpen(scope, "libuser.so", new LinkOptions { Source = source, SearchPaths = [Dir] });
+        Assert.IsType<LoaderTagBinding>(BindingOf(open, "libuser.so", "__cpp_exception"));
+    }
+
+    [Fact]
     public void UndefinedTag_IsAnErrorWithItsType()
     {
         var source = new InMemorySource().Add("liba.so", Side("""(import "env" "my_error" (tag (param i32 i64)))"""));
