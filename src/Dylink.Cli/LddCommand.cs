@@ -170,6 +170,8 @@ internal static class LddCommand
             $"address of {plan.Modules[d.Provider].Name}:{d.ExportName} ({(d.IsTls ? "__tls_base" : plan.Modules[d.Provider].IsRelocatable ? "__memory_base" : "absolute")} + 0x{d.Offset:x})"),
         FunctionAddressBinding a => $"table slot of {plan.Modules[plan.Slots[a.Slot].Provider].Name}:{plan.Slots[a.Slot].ExportName}",
         LayoutBinding l => string.Create(CultureInfo.InvariantCulture, $"loader layout (0x{l.Value:x})"),
+        TagBinding t => $"tag {plan.Modules[t.Provider].Name}:{t.ExportName}",
+        LoaderTagBinding => "tag created by the loader (shared by every importer)",
         WeakUndefinedBinding => "weak undefined (0 / traps when called)",
         HostBinding => "host",
         MemoryBinding => "the program's memory",

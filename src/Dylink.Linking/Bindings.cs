@@ -34,6 +34,18 @@ public sealed record FunctionBinding(Format.Import Import, int Provider, string 
 /// <param name="ExportName">The provider's export.</param>
 public sealed record GlobalBinding(Format.Import Import, int Provider, string ExportName) : ImportBinding(Import);
 
+/// <summary>An <c>env</c> tag import bound to another module's exported tag: every importer shares the definer's tag, so
+/// an exception thrown in one module is caught in another.</summary>
+/// <param name="Import">The import.</param>
+/// <param name="Provider">Index of the defining module (instantiated before the importer: a tag cannot be forwarded).</param>
+/// <param name="ExportName">The provider's export.</param>
+public sealed record TagBinding(Format.Import Import, int Provider, string ExportName) : ImportBinding(Import);
+
+/// <summary>An ABI tag (<c>__cpp_exception</c>, <c>__c_longjmp</c>) that no module defines: the loader creates it once
+/// per program (type <see cref="WellKnownSymbols.LoaderTags"/>) and every importer, later <c>dlopen</c>s included,
+/// shares it.</summary>
+public sealed record LoaderTagBinding(Format.Import Import) : ImportBinding(Import);
+
 /// <summary>A <c>GOT.mem</c> import (or an immutable global import) holding a data symbol's address.</summary>
 /// <param name="Import">The import.</param>
 /// <param name="Provider">Index of the defining module.</param>

@@ -25,7 +25,7 @@ public enum SymbolKind
 /// <param name="Flags">Binding and visibility flags (from <c>dylink.0</c> EXPORT_INFO/IMPORT_INFO, or inferred).</param>
 /// <param name="Value">For a defined function: its function index; for data/TLS: its offset (relative to
 /// <c>__memory_base</c>/<c>__tls_base</c> in a relocatable module); for a global: its constant initialiser if it has one.</param>
-/// <param name="Signature">For a function: its type.</param>
+/// <param name="Signature">For a function: its type; for a tag: its type (parameters only).</param>
 /// <param name="GlobalType">For a global, data or TLS symbol: the wasm global's type.</param>
 public sealed record ModuleSymbol(
     string Name, SymbolKind Kind, bool IsDefined, SymbolFlags Flags, long? Value, FuncType? Signature, GlobalType? GlobalType)
@@ -121,12 +121,20 @@ public static class ModuleSymbols
                     result.Add(DefinedGlobal(module, export, flags));
                     break;
                 case ExternalKind.Tag:
-                    result.Add(new ModuleSymbol(export.Name, SymbolKind.Tag, true, flags, null, null, null));
+                    result.Add(new ModuleSymbol(export.Name, SymbolKind.Tag, true, flags, export.Index, TagType(module, export.Index), null));
                     break;
             }
         }
 
         return result;
+    }
+
+    /// <summary>The type of tag <paramref name="index"/> (imported tags come first in the tag index space).</summary>
+    internal static FuncType TagType(WasmModule module, uint index)
+    {
+        var imported = module.Imports.Where(i => i.Kind == ExternalKind.Tag).ToList();
+        var typeIndex = index < imported.Count ? imported[(int)index].TypeIndex : module.Tags[(int)index - imported.Count].TypeIndex;
+        return module.Types[(int)typeIndex];
     }
 
     private static ModuleSymbol DefinedGlobal(WasmModule module, Export export, SymbolFlags flags)
@@ -162,7 +170,7 @@ public static class ModuleSymbols
                     import.Kind == ExternalKind.Function ? module.Types[(int)import.TypeIndex] : null, null),
             (GotMem, ExternalKind.Global) => new ModuleSymbol(import.Name, SymbolKind.Data, false, flags, null, null, import.Global),
             (Env, ExternalKind.Global) => new ModuleSymbol(import.Name, SymbolKind.Global, false, flags, null, null, import.Global),
-            (Env, ExternalKind.Tag) => new ModuleSymbol(import.Name, SymbolKind.Tag, false, flags, null, null, null),
+            (Env, ExternalKind.Tag) => new ModuleSymbol(import.Name, SymbolKind.Tag, false, flags, null, module.Types[(int)import.TypeIndex], null),
             (_, ExternalKind.Function) => new ModuleSymbol($"{import.Module}.{import.Name}", SymbolKind.Function, false, flags, null,
                 module.Types[(int)import.TypeIndex], null),
             _ => null,

@@ -167,6 +167,8 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
                 return new TableBaseBinding(import);
             case (ModuleSymbols.Env, ExternalKind.Function):
                 return BindFunction(importer, import);
+            case (ModuleSymbols.Env, ExternalKind.Tag):
+                return BindTag(importer, import);
             case (ModuleSymbols.GotFunc, ExternalKind.Global):
                 return BindFunctionAddress(importer, import);
             case (ModuleSymbols.GotMem, ExternalKind.Global):
@@ -261,6 +263,53 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
             : Describe.Symbol(symbol);
         errors.Add($"{NameOf(importer)}: {import.Name}: imported as {wanted} but {NameOf(definition.Provider)} defines {found}");
         return new WeakUndefinedBinding(import);
+    }
+
+    /// <summary>
+    /// A tag is shared, never copied: bound to the module that defines it (which must exist first, since a tag cannot be
+    /// forwarded), or, for an ABI tag nobody defines, to the one the loader creates. Types must agree exactly.
+    /// </summary>
+    private ImportBinding BindTag(int importer, Import import)
+    {
+        var type = modules[importer].Module.Types[(int)import.TypeIndex];
+        // Once importers share the loader's tag, a library opened later must not bring a second one.
+        if (scope is not null && scope.HasLoaderTag(import.Name))
+        {
+            CheckTagType(importer, import.Name, type, WellKnownSymbols.LoaderTags[import.Name], "the loader");
+            return new LoaderTagBinding(import);
+        }
+
+        if (!Lookup(importer, import, SymbolKind.Tag, out var definition, out var mismatch))
+        {
+            if (mismatch)
+            {
+                return new WeakUndefinedBinding(import);
+            }
+
+            if (WellKnownSymbols.LoaderTags.TryGetValue(import.Name, out var loaderType))
+            {
+                CheckTagType(importer, import.Name, type, loaderType, "the loader");
+                return new LoaderTagBinding(import);
+            }
+
+            return Undefined(importer, import, Describe.Tag(type));
+        }
+
+        CheckTagType(importer, import.Name, type, definition.Symbol.Signature!, NameOf(definition.Provider));
+        if (_instantiationPosition[definition.Provider] >= _instantiationPosition[importer])
+        {
+            errors.Add($"{NameOf(importer)}: {import.Name}: the tag is defined by {NameOf(definition.Provider)}, which can only be instantiated later");
+        }
+
+        return new TagBinding(import, definition.Provider, definition.Symbol.Name);
+    }
+
+    private void CheckTagType(int importer, string symbol, FuncType imported, FuncType defined, string provider)
+    {
+        if (!imported.Equals(defined))
+        {
+            errors.Add($"{NameOf(importer)}: {symbol}: imported as {Describe.Tag(imported)} but {provider} defines {Describe.Tag(defined)}");
+        }
     }
 
     /// <summary>Looks a symbol up and checks its kind; records an error for a kind mismatch.</summary>

@@ -15,6 +15,7 @@ public sealed class ProgramScope
     private readonly List<bool> _global = [];
     private readonly Dictionary<(int, string), uint> _slots = [];
     private readonly List<HashSet<int>> _uses = [];
+    private readonly HashSet<string> _loaderTags = new(StringComparer.Ordinal);
 
     /// <summary>Starts from the program loaded at start-up: all of its modules are global.</summary>
     /// <param name="initial">The start-up plan.</param>
@@ -42,6 +43,10 @@ public sealed class ProgramScope
     /// <summary>True when the module's symbols are in the global scope (start-up modules, <c>RTLD_GLOBAL</c>).</summary>
     public bool IsGlobal(int index) => _global[index];
 
+    /// <summary>True when the loader created the ABI tag <paramref name="name"/> for an earlier load: it stays the
+    /// program's definition, ahead of any library loaded later that defines the tag itself.</summary>
+    public bool HasLoaderTag(string name) => _loaderTags.Contains(name);
+
     /// <summary>The table index of a function that has one.</summary>
     public bool TryGetSlot(int provider, string export, out uint slot) => _slots.TryGetValue((provider, export), out slot);
 
@@ -54,6 +59,7 @@ public sealed class ProgramScope
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(slotIndex);
         Add(plan, global);
+        _loaderTags.UnionWith(plan.NewModules.SelectMany(m => m.Imports).OfType<LoaderTagBinding>().Select(b => b.Import.Name));
         for (var i = 0; i < plan.Slots.Length; i++)
         {
             _slots.TryAdd((plan.Slots[i].Provider, plan.Slots[i].ExportName), slotIndex[i]);

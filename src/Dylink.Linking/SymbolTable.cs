@@ -97,5 +97,10 @@ internal static class Describe
         _ => "tag",
     };
 
-    public static string Symbol(ModuleSymbol s) => s.Signature is { } sig ? $"{Kind(s.Kind)} {sig}" : Kind(s.Kind);
+    public static string Symbol(ModuleSymbol s) => s.Signature is { } sig
+        ? s.Kind == SymbolKind.Tag ? Tag(sig) : $"{Kind(s.Kind)} {sig}"
+        : Kind(s.Kind);
+
+    /// <summary>A tag's type: its parameters, as <c>tag (i32)</c> (tags have no results).</summary>
+    public static string Tag(Format.FuncType type) => $"tag ({string.Join(", ", type.Parameters.Select(Format.WasmNames.Of))})";
 }

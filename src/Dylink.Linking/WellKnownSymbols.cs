@@ -86,6 +86,18 @@ public static class WellKnownSymbols
         ["__cxa_atexit"] = Signature([ValueType.I32, ValueType.I32, ValueType.I32], [ValueType.I32]),
     };
 
+    /// <summary>
+    /// Exception tags the loader creates when no module defines them, with their parameter types (wasm32): the C++
+    /// exception tag (one pointer to the thrown exception) and the <c>longjmp</c> tag (one pointer to the
+    /// <c>{env, value}</c> argument), as emscripten's loader provides them. Every module that throws or catches imports
+    /// them from <c>env</c>, and all must share one tag for a throw in one module to reach a catch in another.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, FuncType> LoaderTags = new Dictionary<string, FuncType>(StringComparer.Ordinal)
+    {
+        ["__cpp_exception"] = Signature([ValueType.I32], []),
+        ["__c_longjmp"] = Signature([ValueType.I32], []),
+    };
+
     private static FuncType Signature(ValueType[] parameters, ValueType[] results) => new([.. parameters], [.. results]);
 
     /// <summary>Allocators a non-relocatable main may export, in order of preference, to place library data in its heap.</summary>

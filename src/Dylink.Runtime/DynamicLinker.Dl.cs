@@ -10,6 +10,9 @@ public sealed partial class DynamicLinker
     private const int ProgramHandle = int.MaxValue;
 
     private readonly HashSet<int> _permanent = [];
+    // Libraries in the order their constructors ran (start-up, then every dlopen): exit destroys them in reverse.
+    private readonly List<int> _constructed = [];
+    private uint? _exitHandlerSlot;
     private readonly Dictionary<int, int> _openCount = [];
     private readonly HashSet<int> _noDelete = [];
     private readonly List<(int Module, int Function, int Argument)> _atExit = [];
@@ -316,6 +319,44 @@ public sealed partial class DynamicLinker
             Program.Blocks[block].LiveModules--;
             Program.ReleaseBlock(block, Plan.Main is { } main ? Program.Instances[main.Index]?.GetFunction("free") : null);
         }
+    }
+
+    /// <summary>
+    /// Makes the main's <c>exit</c> run the destructors of every library still loaded, as glibc's <c>_dl_fini</c> does:
+    /// a handler registered through the main's own <c>__cxa_atexit</c> before <c>_start</c> runs the main's
+    /// constructors, so it runs after the main's destructors and before libc flushes <c>stdout</c>. Libraries go in
+    /// reverse constructor order. A main that does not export <c>__cxa_atexit</c> gives the loader no way in: its
+    /// libraries' destructors then run only at <c>dlclose</c>.
+    /// </summary>
+    private void RegisterLibraryDestructors(PlannedModule main)
+    {
+        if (_exitHandlerSlot is not null || Plan.Kind != MainKind.Fixed
+            || Program.Instances[main.Index]!.GetFunction("__cxa_atexit") is not { } register
+            || !HostFunctions.Signature(register).Equals(WellKnownSymbols.LoaderProvided["__cxa_atexit"]))
+        {
+            return;
+        }
+
+        var handler = HostFunctions.Create(_store, (int _) => RunDestructorsAtExit());
+        var slot = Program.FreeSlots.Take(1, 1) ?? (uint)Table.Grow(1, null);
+        Table.SetElement(slot, handler);
+        _exitHandlerSlot = slot;
+        register.Invoke((int)slot, 0, 0);
+    }
+
+    private void RunDestructorsAtExit()
+    {
+        Trace?.Invoke("exit: running library destructors");
+        for (var i = _constructed.Count - 1; i >= 0; i--)
+        {
+            var index = _constructed[i];
+            if (Scope.IsLive(index))
+            {
+                RunDestructors(index);
+            }
+        }
+
+        _constructed.Clear();
     }
 
     /// <summary>The library's <c>__cxa_atexit</c> handlers, last registered first, then <c>__wasm_call_dtors</c>.</summary>

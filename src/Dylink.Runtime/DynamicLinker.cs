@@ -58,7 +58,9 @@ public sealed partial class DynamicLinker : IDisposable
 
     private static Config EngineConfig(DynamicLinkerOptions options)
     {
-        var config = new Config();
+        // Exception handling (standard encoding: exnref, try_table) for C++ exceptions and setjmp/longjmp; the tags
+        // they throw are shared between modules (ProgramLoader.InstantiateWithTags).
+        var config = new Config().WithExceptions(true);
         if (NeedsEpochChecks(options))
         {
             config = config.WithEpochInterruption(true);
@@ -187,6 +189,7 @@ public sealed partial class DynamicLinker : IDisposable
     {
         var loader = new ProgramLoader(plan, _state, _engine, _store, _hostModules, _hostFunctions, ModuleFunction, _modules, Filter(Trace), _options.Progress);
         loader.Execute();
+        _constructed.AddRange(plan.ConstructorOrder.Where(i => !plan.Modules[i].IsMain));
         return loader;
     }
 
@@ -202,6 +205,7 @@ public sealed partial class DynamicLinker : IDisposable
             var start = Program.Instances[main.Index]!.GetFunction(WellKnownSymbols.Start)
                 ?? throw new LoadException(main.Name, $"{main.Name}: has no _start function to run (is it a command module?)");
             _runDeadline = _options.Timeout is { } timeout ? DateTime.UtcNow + timeout : null;
+            RegisterLibraryDestructors(main);
             try
             {
                 start.Invoke();

@@ -49,6 +49,13 @@ internal sealed partial class ProgramLoader
                 return Got(import, $"func {plan.Slots[a.Slot].Provider} {plan.Slots[a.Slot].ExportName}", () => SlotIndex(plan.Slots[a.Slot]));
             case LayoutBinding l:
                 return Got(import, $"layout {import.Name}", () => l.Value);
+            case TagBinding t:
+                return TagHolder($"{t.Provider} {t.ExportName}", TagModule.Reexport(t.ExportName, TagType(m, import)), state.Instances[t.Provider]);
+            case LoaderTagBinding:
+                return LoaderTag(import.Name, TagType(m, import));
+            case WeakUndefinedBinding when import.Kind == ExternalKind.Tag:
+                // Nobody throws it across modules: a tag of the module's own is as good as any.
+                return TagHolder($"weak {m.Index} {import.Name}", TagModule.Define(import.Name, TagType(m, import)), null);
             case WeakUndefinedBinding:
                 return WeakUndefined(m, import);
             case HostBinding:
@@ -56,6 +63,33 @@ internal sealed partial class ProgramLoader
             default:
                 throw new InvalidOperationException($"unhandled binding {binding.GetType().Name}");
         }
+    }
+
+    private static FuncType TagType(PlannedModule m, Import import) => m.Module.Types[(int)import.TypeIndex];
+
+    /// <summary>A one-tag instance (see <see cref="TagModule"/>): a definition, or a re-export of <paramref name="provider"/>'s tag.</summary>
+    private Instance TagHolder(string key, byte[] bytes, Instance? provider)
+    {
+        var module = cache.Get(engine, $"tag {key}", bytes);
+        if (provider is null)
+        {
+            return new Instance(store, module);
+        }
+
+        using var linker = new Linker(engine);
+        linker.DefineInstance(store, TagModule.ImportModule, provider);
+        return linker.Instantiate(store, module);
+    }
+
+    private Instance LoaderTag(string name, FuncType type)
+    {
+        if (!state.LoaderTags.TryGetValue(name, out var holder))
+        {
+            holder = TagHolder($"loader {name}", TagModule.Define(name, type), null);
+            state.LoaderTags.Add(name, holder);
+        }
+
+        return holder;
     }
 
     private long DataAddress(int provider, long offset) =>
@@ -137,6 +171,8 @@ internal sealed partial class ProgramLoader
         FunctionAddressBinding a => $"slot of {plan.Modules[plan.Slots[a.Slot].Provider].Name}:{plan.Slots[a.Slot].ExportName}",
         LayoutBinding l => $"loader layout 0x{l.Value:x}",
         WeakUndefinedBinding => "weak undefined",
+        TagBinding t => $"{plan.Modules[t.Provider].Name}:{t.ExportName} (tag)",
+        LoaderTagBinding => "loader tag",
         HostBinding => "host",
         _ => binding.GetType().Name.Replace("Binding", "", StringComparison.Ordinal).ToLowerInvariant(),
     };

@@ -390,7 +390,9 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
 
         try
         {
-            state.Instances[index] = new Instance(store, _compiled[index], imports);
+            state.Instances[index] = m.Imports.Any(b => b.Import.Kind == ExternalKind.Tag)
+                ? InstantiateWithTags(m, imports)
+                : new Instance(store, _compiled[index], imports);
         }
         catch (WasmtimeException e)
         {
@@ -398,6 +400,42 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         }
 
         trace?.Invoke($"instantiated {m.Name}");
+    }
+
+    /// <summary>
+    /// Instantiates a module that imports tags through a Wasmtime <see cref="Linker"/>, the only way a tag reaches an
+    /// import: each tag comes from a one-tag instance defined under the import's module name, then every other import
+    /// is defined explicitly on top (shadowing whatever else those instances export).
+    /// </summary>
+    private Instance InstantiateWithTags(PlannedModule m, object[] imports)
+    {
+        using var linker = new Linker(engine) { AllowShadowing = true };
+        for (var i = 0; i < imports.Length; i++)
+        {
+            var import = m.Imports[i].Import;
+            switch (imports[i])
+            {
+                case Instance tagHolder:
+                    linker.DefineInstance(store, import.Module, tagHolder);
+                    break;
+                case Function f:
+                    linker.Define(import.Module, import.Name, f);
+                    break;
+                case Global g:
+                    linker.Define(import.Module, import.Name, g);
+                    break;
+                case Memory memory:
+                    linker.Define(import.Module, import.Name, memory);
+                    break;
+                case Table table:
+                    linker.Define(import.Module, import.Name, table);
+                    break;
+                default:
+                    throw new InvalidOperationException($"unhandled import object {imports[i].GetType().Name}");
+            }
+        }
+
+        return linker.Instantiate(store, _compiled[m.Index]);
     }
 
     /// <summary>Puts a newly instantiated module's functions into their table and forwarding slots.</summary>

@@ -36,6 +36,10 @@ internal sealed class ProgramState
     /// <summary>GOT entries by what they point at, shared by every importer bound to the same target.</summary>
     public Dictionary<string, Global> Got { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The ABI tags the loader created (<see cref="WellKnownSymbols.LoaderTags"/>), each an instance exporting
+    /// just that tag: created at the first import and shared by every later importer, <c>dlopen</c>s included.</summary>
+    public Dictionary<string, Instance> LoaderTags { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Table ranges given back by unloaded libraries.</summary>
     public RangeAllocator FreeSlots { get; } = new();
 

@@ -15,7 +15,7 @@ public class EndToEndTests
     public static TheoryData<string> Scenarios()
     {
         var data = new TheoryData<string>();
-        foreach (var matrix in new[] { "e2e", "dl", "real" })
+        foreach (var matrix in new[] { "e2e", "dl", "real", "cxx" })
         {
             foreach (var dir in Directory.EnumerateDirectories(Path.Combine(Fixtures.BinDir, matrix)).Order(StringComparer.Ordinal))
             {

@@ -74,6 +74,17 @@ public partial class FixtureTests
             Assert.Equal((header, dump.Section(header)?.Count ?? 0), (header, count));
         }
 
+        // wabt 1.0.32 cannot decode exnref (standard exception handling: clang-22's cxx/exceptions libraries). It
+        // reports an error, then prints a type section without the types it failed on and stops listing code bodies,
+        // so only the section list, the entry counts and the exports can be compared with it.
+        if (dump.DecodeErrors.Count > 0)
+        {
+            Assert.All(dump.DecodeErrors, e => Assert.Matches(": error: expected valid (result|local) type", e));
+            Assert.Equal(dump.Lines("Export").Select(l => Match(ExportRegex(), l)).Select(g => $"{g[1]}[{g[2]}] \"{g[3]}\""),
+                m.Exports.Select(e => $"{WasmNames.Of(e.Kind)}[{e.Index}] \"{e.Name}\""));
+            return;
+        }
+
         Assert.Equal(dump.Lines("Start").Select(l => uint.Parse(Match(StartRegex(), l)[1], CultureInfo.InvariantCulture)).Cast<uint?>().SingleOrDefault(), m.StartFunction);
         Assert.Equal(dump.Lines("DataCount").Select(l => uint.Parse(Match(DataCountRegex(), l)[1], CultureInfo.InvariantCulture)).Cast<uint?>().SingleOrDefault(), m.DataCount);
 
@@ -584,6 +595,9 @@ public partial class FixtureTests
 
         public List<DumpSection> Sections { get; } = [];
 
+        /// <summary>wabt's decoding errors (its stderr lines before the dump), e.g. for code it does not know.</summary>
+        public List<string> DecodeErrors { get; } = [];
+
         public DumpSection? Section(string header) => Sections.SingleOrDefault(s => s.Key == header);
 
         /// <summary>The detail lines of a standard section without their leading " - "; nested lines keep their indentation.</summary>
@@ -612,7 +626,12 @@ public partial class FixtureTests
                 }
                 else if (!details)
                 {
-                    // "<file>:\tfile format wasm 0x1", and for malformed modules wabt's error line.
+                    // "<file>:\tfile format wasm 0x1", and wabt's error lines (malformed modules, code it cannot decode).
+                    if (line.Contains(": error: ", StringComparison.Ordinal))
+                    {
+                        dump.DecodeErrors.Add(line);
+                    }
+
                     continue;
                 }
                 else if (HeaderRegex().Match(line) is { Success: true } header)
