@@ -43,6 +43,10 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
         {
             CheckMainExports(regionSlots);
         }
+        else
+        {
+            CheckMemoryMaximum();
+        }
 
         var planned = ImmutableArray.CreateBuilder<PlannedModule>(modules.Count);
         planned.AddRange(scope?.Modules ?? []);

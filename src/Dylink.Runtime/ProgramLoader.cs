@@ -73,7 +73,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     {
         if (plan.Memory.CreatesMemory)
         {
-            state.Memory = new Memory(store, plan.Memory.InitialPages);
+            state.Memory = new Memory(store, plan.Memory.InitialPages, (long?)plan.Memory.MaximumPages);
         }
 
         if (plan.Kind == MainKind.Fixed)
