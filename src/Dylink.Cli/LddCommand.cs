@@ -77,7 +77,7 @@ internal static class LddCommand
             $"libraries' block: {memory.BlockSize} bytes, alignment {memory.BlockAlignment}; table block: {plan.TableBlockSize} slots ({plan.Slots.Count(s => s.Location == SlotLocation.Block)} function slots)"));
         if (memory.StackPointer is { } sp)
         {
-            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stack: {memory.StackSize} bytes below 0x{sp:x}; heap base 0x{memory.HeapBase:x}; memory {memory.InitialPages} pages"));
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stack: {memory.StackSize} bytes below 0x{sp:x}; heap base 0x{memory.HeapBase:x}; memory {memory.InitialPages} pages{(memory.Is64 ? " (wasm64: 64-bit memory)" : "")}{(memory.Table64 ? "; 64-bit table" : "")}"));
         }
 
         w.WriteLine($"instantiation order: {string.Join(", ", plan.InstantiationOrder.Select(i => plan.Modules[i].Name))}");

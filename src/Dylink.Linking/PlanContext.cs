@@ -37,7 +37,9 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
 
         var (memoryOffsets, tlsOffsets, blockSize, blockAlignment) = LayoutMemory();
         var (tableOffsets, regionSlots) = LayoutTable();
+        var (is64, table64) = AddressWidths();
         var memory = scope is null ? MemoryPlan(blockSize, blockAlignment) : ExtensionMemoryPlan(blockSize, blockAlignment);
+        memory = memory with { Is64 = is64, Table64 = table64 };
         CheckLimits(memory, regionSlots);
         if (scope is null)
         {
@@ -54,6 +56,7 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
         {
             var m = modules[i];
             var bindings = m.Module.Imports.Select(import => Bind(i, import, scope?.Initial.Memory ?? memory)).ToImmutableArray();
+            CheckAddressTypes(i, bindings, is64);
             planned.Add(new PlannedModule(i, m.Name, m.Path, m.Module, i == mainIndex, IsRelocatable(i),
                 [.. m.Needed], m.NeededBy, memoryOffsets[i], tableOffsets[i], bindings, tlsOffsets[i]));
         }

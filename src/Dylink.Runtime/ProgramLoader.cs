@@ -73,7 +73,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     {
         if (plan.Memory.CreatesMemory)
         {
-            state.Memory = new Memory(store, plan.Memory.InitialPages, (long?)plan.Memory.MaximumPages);
+            state.Memory = new Memory(store, plan.Memory.InitialPages, (long?)plan.Memory.MaximumPages, plan.Memory.Is64);
         }
 
         if (plan.Kind == MainKind.Fixed)
@@ -86,9 +86,9 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         }
         else
         {
-            state.Table = new Table(store, TableKind.FuncRef, null, 1 + plan.TableBlockSize);
+            state.Table = NewTable(1 + plan.TableBlockSize);
             _tableBlockBase = 1; // slot 0 stays null, so a null function pointer never calls anything
-            state.StackPointer = new Global(store, ValueKind.Int32, (int)plan.Memory.StackPointer!.Value, Mutability.Mutable);
+            state.StackPointer = AddressGlobal(plan.Memory.StackPointer!.Value, Mutability.Mutable);
         }
 
         PlaceMemoryBlock();
@@ -221,7 +221,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         _tableBlockBase = module.Tables.Length > 0 ? (uint)module.Tables[0].Limits.Minimum : 1;
         if (module.Tables.Length == 0)
         {
-            state.Table = new Table(store, TableKind.FuncRef, null, 1 + plan.TableBlockSize);
+            state.Table = NewTable(1 + plan.TableBlockSize);
         }
     }
 
@@ -372,7 +372,31 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         _basesKnown = true;
         foreach (var (global, value) in _pendingGot)
         {
-            global.SetValue((int)value());
+            SetAddress(global, value());
+        }
+    }
+
+    /// <summary>The program's table: 32-bit from the .NET API, 64-bit (table64) from a generated module.</summary>
+    private Table NewTable(uint initial) =>
+        plan.Memory.Table64
+            ? new Instance(store, cache.Get(engine, "table64", ThunkModule.Table64(initial)), []).GetTable(ThunkModule.Table64Export)!
+            : new Table(store, TableKind.FuncRef, null, initial);
+
+    /// <summary>A global holding an address: i64 in a wasm64 program (the planner checked every import agrees).</summary>
+    private Global AddressGlobal(long value, Mutability mutability) =>
+        plan.Memory.Is64
+            ? new Global(store, ValueKind.Int64, value, mutability)
+            : new Global(store, ValueKind.Int32, (int)value, mutability);
+
+    private static void SetAddress(Global global, long value)
+    {
+        if (global.Kind == ValueKind.Int64)
+        {
+            global.SetValue(value);
+        }
+        else
+        {
+            global.SetValue((int)value);
         }
     }
 
