@@ -65,12 +65,12 @@ internal static class LddCommand
         foreach (var m in plan.Modules.Where(m => !m.IsMain))
         {
             w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"\t{m.Name} => {m.Path ?? "(bytes)"} (memory {Place(plan, m.MemoryOffset)}, {m.MemorySize} bytes; table +{m.TableOffset}, {m.TableSize} slots)"));
+                $"\t{m.Name} => {m.Path ?? "(bytes)"} (memory {Place(plan, m.MemoryOffset)}, {m.MemorySize} bytes; table +{m.TableOffset}, {m.TableSize} slots{Tls(plan, m)})"));
         }
 
         if (plan.Main is { IsRelocatable: true } pie)
         {
-            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\t{pie.Name} (memory {Place(plan, pie.MemoryOffset)}, {pie.MemorySize} bytes; table +{pie.TableOffset}, {pie.TableSize} slots)"));
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\t{pie.Name} (memory {Place(plan, pie.MemoryOffset)}, {pie.MemorySize} bytes; table +{pie.TableOffset}, {pie.TableSize} slots{Tls(plan, pie)})"));
         }
 
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -92,6 +92,10 @@ internal static class LddCommand
             RenderBindings(plan, w);
         }
     }
+
+    /// <summary>Where the module's TLS block for the program's one thread goes, if it has one.</summary>
+    private static string Tls(LinkPlan plan, PlannedModule m) =>
+        m.TlsOffset is { } tls ? string.Create(CultureInfo.InvariantCulture, $"; TLS block {Place(plan, tls)}") : "";
 
     private static string Place(LinkPlan plan, uint offset) => plan.Memory.FixedBase is { } b
         ? string.Create(CultureInfo.InvariantCulture, $"0x{b + offset:x}")

@@ -58,7 +58,9 @@ public sealed partial class DynamicLinker : IDisposable
 
     private static Config EngineConfig(DynamicLinkerOptions options)
     {
-        var config = new Config();
+        // memory64 is on by default in Wasmtime 50; asked for explicitly because wasm64 programs (64-bit memory and
+        // table64) depend on it.
+        var config = new Config().WithMemory64(true);
         if (NeedsEpochChecks(options))
         {
             config = config.WithEpochInterruption(true);

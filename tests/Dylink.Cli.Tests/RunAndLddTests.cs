@@ -177,6 +177,26 @@ public class RunAndLddTests
     }
 
     [Fact]
+    public void Ldd_PthreadModules_Exit127WithTheSharedMemoryMessage()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("ldd", Fixtures.PathOf("tls/libtls_use.so"));
+        Assert.Equal(127, code);
+        Assert.Equal("", stdout);
+        Assert.Equal(
+            "dylink: libtls_use.so: imports a shared memory (it was built for threads); Wasmtime's .NET embedding cannot create shared memories\n" +
+            "dylink: libtls_def.so: imports a shared memory (it was built for threads); Wasmtime's .NET embedding cannot create shared memories\n",
+            stderr);
+    }
+
+    [Fact]
+    public void Ldd_ShowsTheTlsBlock()
+    {
+        var (code, stdout, _) = CliRunner.Run("ldd", Fixtures.PathOf("tls/unshared/libtls_use.so"));
+        Assert.Equal(0, code);
+        Assert.Contains("/libtls_def.so (memory 0x100400, 24 bytes; table +0, 0 slots; TLS block 0x100418)\n", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Ldd_Failure_Exits127()
     {
         var (code, _, stderr) = CliRunner.Run("ldd", Fixtures.PathOf("host-libc.wasm"));
