@@ -330,11 +330,11 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     }
     private static long AlignUp(long value, long alignment) => (value + alignment - 1) / alignment * alignment;
 
-    private static long Call(Function f, string owner, params object[] args)
+    private static long Call(Function f, string owner, params long[] args)
     {
         try
         {
-            return Convert.ToInt64(f.Invoke([.. args.Select(a => (ValueBox)(int)a)]), System.Globalization.CultureInfo.InvariantCulture);
+            return Convert.ToInt64(f.Invoke(HostFunctions.IntegerArguments(f, args)), System.Globalization.CultureInfo.InvariantCulture);
         }
         catch (WasmtimeException e)
         {
@@ -461,7 +461,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         // One thread: each module's TLS block is initialised once, in place (this also applies its TLS relocations).
         foreach (var m in plan.NewModules.Where(m => m.TlsOffset is not null))
         {
-            CallIfExported(m.Index, WellKnownSymbols.InitTls, "TLS initialisation", (int)state.TlsBases[m.Index]);
+            CallIfExported(m.Index, WellKnownSymbols.InitTls, "TLS initialisation", state.TlsBases[m.Index]);
         }
 
         foreach (var index in plan.ConstructorOrder)
@@ -488,7 +488,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         }
     }
 
-    private void CallIfExported(int index, string export, string what, params int[] args)
+    private void CallIfExported(int index, string export, string what, params long[] args)
     {
         var name = plan.Modules[index].Name;
         if (state.Instances[index]!.GetFunction(export) is not { } function)
@@ -499,7 +499,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         try
         {
             trace?.Invoke($"{name}: calling {export}");
-            function.Invoke([.. args.Select(a => (ValueBox)a)]);
+            function.Invoke(HostFunctions.IntegerArguments(function, args));
         }
         catch (WasmtimeException e)
         {

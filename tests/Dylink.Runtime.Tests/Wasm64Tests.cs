@@ -90,4 +90,75 @@ public class Wasm64Tests
         Assert.Equal(42 + 7, linker.GetFunction<int>("extra")());
         linker.Close(handle);
     }
+
+    [Fact]
+    public void Wasm64ThreadLocal_GetsAnI64TlsBlock()
+    {
+        // wasm-ld's TLS machinery with i64 addresses (as libtls_def.so, in wasm64): __wasm_init_tls takes an i64.
+        var source = new InMemorySource().Add("libtls64.so", """
+            (module
+              (@dylink.0 (mem-info (memory 0 0)) (export-info "tls_counter" tls))
+              (import "env" "memory" (memory i64 0))
+              (import "env" "__memory_base" (global i64))
+              (import "GOT.mem" "tls_counter" (global $p (mut i64)))
+              (global $tls_base (export "__tls_base") (mut i64) (i64.const 0))
+              (global (export "__tls_size") i64 (i64.const 8))
+              (global (export "__tls_align") i64 (i64.const 8))
+              (global (export "tls_counter") i64 (i64.const 4))
+              (func (export "__wasm_init_tls") (param i64)
+                (global.set $tls_base (local.get 0))
+                (i32.store offset=4 (local.get 0) (i32.const 3)))
+              (func (export "tls_addr") (result i64) (global.get $p))
+              (func (export "tls_base") (result i64) (global.get $tls_base)))
+            """);
+        using var linker = new DynamicLinker();
+        var plan = source.PlanHosted("libtls64.so");
+        linker.Load(plan);
+        var tlsBase = linker.GetFunction<long>("tls_base")();
+        Assert.Equal((long)(plan.Memory.FixedBase!.Value + plan.Modules[0].TlsOffset!.Value), tlsBase);
+        Assert.Equal(tlsBase + 4, linker.GetFunction<long>("tls_addr")());
+        Assert.Equal(tlsBase + 4, linker.GetDataAddress("tls_counter"));
+        Assert.Equal(3, linker.ReadData<int>("tls_counter"));
+    }
+
+    [Fact]
+    public void Wasm64NonPieMain_PlacesLibrariesWithItsI64Allocator()
+    {
+        // A non-PIE wasm64 main that owns its 64-bit memory and table and exports a bump aligned_alloc(i64, i64) -> i64.
+        var source = new InMemorySource()
+            .Add("main64.wasm", """
+                (module
+                  (@dylink.0 (mem-info (memory 0 0)) (needed "libdata64.so"))
+                  (import "env" "side_value" (func $side_value (result i32)))
+                  (memory (export "memory") i64 2)
+                  (table (export "__indirect_function_table") i64 1 funcref)
+                  (global (export "__stack_pointer") (mut i64) (i64.const 65536))
+                  (global $next (mut i64) (i64.const 65536))
+                  (func (export "aligned_alloc") (param $align i64) (param $size i64) (result i64)
+                    (local $p i64)
+                    (local.set $p (i64.and (i64.add (global.get $next) (i64.sub (local.get $align) (i64.const 1)))
+                                           (i64.sub (i64.const 0) (local.get $align))))
+                    (global.set $next (i64.add (local.get $p) (local.get $size)))
+                    (local.get $p))
+                  (func (export "run") (result i32) (call $side_value)))
+                """)
+            .Add("libdata64.so", """
+                (module
+                  (@dylink.0 (mem-info (memory 8 3)))
+                  (import "env" "memory" (memory i64 0))
+                  (import "env" "__indirect_function_table" (table i64 0 funcref))
+                  (import "env" "__memory_base" (global $base i64))
+                  (import "env" "__table_base" (global i64))
+                  (data (global.get $base) "\2a\00\00\00")
+                  (global (export "value64") i64 (i64.const 0))
+                  (func (export "side_value") (result i32) (i32.load (global.get $base))))
+                """);
+        using var linker = new DynamicLinker();
+        var plan = source.Plan("main64.wasm");
+        Assert.Equal(MainKind.Fixed, plan.Kind);
+        Assert.True(plan.Memory.Is64);
+        linker.Load(plan);
+        Assert.Equal(42, linker.GetFunction<int>("run")());
+        Assert.Equal(65536, linker.GetDataAddress("value64"));
+    }
 }
