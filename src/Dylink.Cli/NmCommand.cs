@@ -50,7 +50,8 @@ internal static class NmCommand
             }
             else
             {
-                Render(symbols, parse.InvocationConfiguration.Output);
+                // Like nm on ELF64: a wasm64 module's values take 16 hex digits.
+                Render(symbols, parse.InvocationConfiguration.Output, Text.IndexWidths(module).Memory64 ? 16 : 8);
             }
 
             return DylinkCommand.Ok;
@@ -64,13 +65,13 @@ internal static class NmCommand
             .Where(s => !(undefinedOnly && s.IsDefined) && !(definedOnly && !s.IsDefined))
             .OrderBy(s => s.Name, StringComparer.Ordinal)];
 
-    /// <summary>Writes the symbol list.</summary>
-    public static void Render(List<ModuleSymbol> symbols, TextWriter w)
+    /// <summary>Writes the symbol list, values with <paramref name="digits"/> hex digits.</summary>
+    public static void Render(List<ModuleSymbol> symbols, TextWriter w, int digits = 8)
     {
         var width = symbols.Count == 0 ? 0 : symbols.Max(s => s.Name.Length);
         foreach (var s in symbols)
         {
-            var value = s.IsDefined && s.Value is { } v ? Text.Hex(v)[2..] : new string(' ', 8);
+            var value = s.IsDefined && s.Value is { } v ? Text.Hex(v, digits)[2..] : new string(' ', digits);
             var line = $"{value} {Letter(s)} {KindWord(s.Kind),-6} {s.Name.PadRight(width)} {Detail(s)}";
             w.WriteLine(line.TrimEnd());
         }
