@@ -19,6 +19,7 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
     private readonly Dictionary<(int, string), int> _forwarderIndex = [];
     private int[] _instantiationPosition = [];
     private uint _blockSlots;
+    private bool _is64;
 
     public LinkPlan Build()
     {
@@ -38,6 +39,7 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
         var (memoryOffsets, tlsOffsets, blockSize, blockAlignment) = LayoutMemory();
         var (tableOffsets, regionSlots) = LayoutTable();
         var (is64, table64) = AddressWidths();
+        _is64 = is64;
         var memory = scope is null ? MemoryPlan(blockSize, blockAlignment) : ExtensionMemoryPlan(blockSize, blockAlignment);
         memory = memory with { Is64 = is64, Table64 = table64 };
         CheckLimits(memory, regionSlots);
@@ -193,10 +195,18 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
     {
         var signature = modules[importer].Module.Types[(int)import.TypeIndex];
         // The loader's own functions come first for libraries; a main keeps its libc's __cxa_atexit (run at exit).
-        if (WellKnownSymbols.LoaderProvided.TryGetValue(import.Name, out var loaderSignature)
-            && (import.Name != "__cxa_atexit" || importer != mainIndex))
+        if (WellKnownSymbols.LoaderProvided.ContainsKey(import.Name) && (import.Name != "__cxa_atexit" || importer != mainIndex))
         {
-            CheckSignature(importer, import.Name, signature, loaderSignature, "the loader");
+            var provided = _is64 ? WellKnownSymbols.LoaderProvided64 : WellKnownSymbols.LoaderProvided;
+            if (provided.TryGetValue(import.Name, out var loaderSignature))
+            {
+                CheckSignature(importer, import.Name, signature, loaderSignature, "the loader");
+            }
+            else
+            {
+                errors.Add($"{NameOf(importer)}: {import.Name}: the loader provides {import.Name} to wasm32 programs only, and this one is wasm64");
+            }
+
             return new HostBinding(import);
         }
 

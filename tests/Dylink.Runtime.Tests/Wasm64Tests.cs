@@ -161,4 +161,49 @@ public class Wasm64Tests
         Assert.Equal(42, linker.GetFunction<int>("run")());
         Assert.Equal(65536, linker.GetDataAddress("value64"));
     }
+
+    [Fact]
+    public void Wasm64Library_Destructors_RunAtDlclose_WithTheirI64Argument()
+    {
+        // What clang makes of __attribute__((destructor)) in a wasm64 side module: its constructor registers a handler
+        // through env.__cxa_atexit(i64 function, i64 argument, i64 dso).
+        var source = new InMemorySource()
+            .Add("libstart64.so", """
+                (module (@dylink.0 (mem-info (memory 0 0))) (import "env" "memory" (memory i64 0))
+                  (import "env" "__indirect_function_table" (table i64 0 funcref)))
+                """)
+            .Add("libdtor64.so", """
+                (module
+                  (@dylink.0 (mem-info (memory 0 0) (table 1 0)))
+                  (import "env" "memory" (memory i64 0))
+                  (import "env" "__indirect_function_table" (table $t i64 0 funcref))
+                  (import "env" "__table_base" (global $tb i64))
+                  (import "env" "__cxa_atexit" (func $atexit (param i64 i64 i64) (result i32)))
+                  (import "env" "note" (func $note (param i64)))
+                  (elem (table $t) (offset (global.get $tb)) func $handler)
+                  (func $handler (param i64) (call $note (local.get 0)))
+                  (func (export "__wasm_call_ctors")
+                    (drop (call $atexit (global.get $tb) (i64.const 0x1_0000_0007) (i64.const 0)))))
+                """);
+        var noted = new List<long>();
+        using var linker = new DynamicLinker();
+        linker.DefineFunction("note", (long value) => noted.Add(value));
+        linker.LoadLibraries(new LinkOptions { Source = source, SearchPaths = [InMemorySource.Dir], Libraries = ["libstart64.so"] });
+        var handle = linker.Open("libdtor64.so");
+        Assert.Empty(noted);
+        linker.Close(handle);
+        Assert.Equal([0x1_0000_0007L], noted);
+    }
+
+    [Fact]
+    public void Wasm64Library_ImportingDlsym_IsALinkError()
+    {
+        var source = new InMemorySource().Add("libdl64.so", """
+            (module (@dylink.0 (mem-info (memory 0 0)))
+              (import "env" "memory" (memory i64 0))
+              (import "env" "dlsym" (func (param i64 i64) (result i64))))
+            """);
+        var e = Assert.Throws<LinkException>(() => source.PlanHosted("libdl64.so"));
+        Assert.Equal<string>(["libdl64.so: dlsym: the loader provides dlsym to wasm32 programs only, and this one is wasm64"], e.Errors);
+    }
 }
