@@ -72,6 +72,9 @@ internal static class Json
 
         w.WriteNumber("imports", module.Imports.Length);
         w.WriteNumber("exports", module.Exports.Length);
+        var (memory64, table64) = Text.IndexWidths(module);
+        w.WriteBoolean("memory64", memory64);
+        w.WriteBoolean("table64", table64);
         w.WriteEndObject();
     });
 

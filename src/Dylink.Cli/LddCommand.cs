@@ -97,17 +97,17 @@ internal static class LddCommand
             placed.Select(m => new[]
             {
                 m.Name, m.IsMain ? "" : m.Path ?? "(bytes)", Place(plan, m.MemoryOffset), m.MemorySize.ToString(CultureInfo.InvariantCulture),
-                string.Create(CultureInfo.InvariantCulture, $"+{m.TableOffset}"), m.TableSize.ToString(CultureInfo.InvariantCulture),
+                string.Create(CultureInfo.InvariantCulture, $"+{m.TableOffset}"), m.TableSize.ToString(CultureInfo.InvariantCulture), Tls(plan, m),
             }),
             r => r[1].Length == 0
-                ? $"\t{r[0]} (memory {r[2]}, {r[3]} bytes; table {r[4]}, {r[5]} slots)"
-                : $"\t{r[0]} => {r[1]} (memory {r[2]}, {r[3]} bytes; table {r[4]}, {r[5]} slots)");
+                ? $"\t{r[0]} (memory {r[2]}, {r[3]} bytes; table {r[4]}, {r[5]} slots{r[6]})"
+                : $"\t{r[0]} => {r[1]} (memory {r[2]}, {r[3]} bytes; table {r[4]}, {r[5]} slots{r[6]})");
 
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"libraries' block: {memory.BlockSize} bytes, alignment {memory.BlockAlignment}; table block: {plan.TableBlockSize} slots ({plan.Slots.Count(s => s.Location == SlotLocation.Block)} function slots)"));
         if (memory.StackPointer is { } sp)
         {
-            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stack: {memory.StackSize} bytes below 0x{sp:x}; heap base 0x{memory.HeapBase:x}; memory {memory.InitialPages} pages"));
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stack: {memory.StackSize} bytes below 0x{sp:x}; heap base 0x{memory.HeapBase:x}; memory {memory.InitialPages} pages{(memory.Is64 ? " (wasm64: 64-bit memory)" : "")}{(memory.Table64 ? "; 64-bit table" : "")}"));
         }
 
         w.WriteLine($"instantiation order: {string.Join(", ", plan.InstantiationOrder.Select(i => plan.Modules[i].Name))}");
@@ -143,6 +143,10 @@ internal static class LddCommand
             }
         }
     }
+
+    /// <summary>Where the module's TLS block for the program's one thread goes, if it has one.</summary>
+    private static string Tls(LinkPlan plan, PlannedModule m) =>
+        m.TlsOffset is { } tls ? string.Create(CultureInfo.InvariantCulture, $"; TLS block {Place(plan, tls)}") : "";
 
     private static string Place(LinkPlan plan, uint offset) => plan.Memory.FixedBase is { } b
         ? string.Create(CultureInfo.InvariantCulture, $"0x{b + offset:x}")

@@ -63,7 +63,8 @@ internal static class NmCommand
             }
             else
             {
-                Render(symbols, parse.InvocationConfiguration.Output, terminal);
+                // Like nm on ELF64: a wasm64 module's values take 16 hex digits.
+                Render(symbols, parse.InvocationConfiguration.Output, terminal, Text.IndexWidths(module).Memory64 ? 16 : 8);
             }
 
             return DylinkCommand.Ok;
@@ -97,8 +98,8 @@ internal static class NmCommand
         };
     }
 
-    /// <summary>Writes the symbol list.</summary>
-    public static void Render(List<ModuleSymbol> symbols, TextWriter w, Terminal terminal)
+    /// <summary>Writes the symbol list, values with <paramref name="digits"/> hex digits.</summary>
+    public static void Render(List<ModuleSymbol> symbols, TextWriter w, Terminal terminal, int digits = 8)
     {
         var width = symbols.Count == 0 ? 0 : symbols.Max(s => s.Name.Length);
         terminal.Rows(
@@ -106,9 +107,9 @@ internal static class NmCommand
             [">Value", "Type", "Kind", "Name", "Signature / type"],
             symbols.Select(s => new[]
             {
-                s.IsDefined && s.Value is { } v ? Text.Hex(v)[2..] : "", Letter(s).ToString(), KindWord(s.Kind), s.Name, Detail(s),
+                s.IsDefined && s.Value is { } v ? Text.Hex(v, digits)[2..] : "", Letter(s).ToString(), KindWord(s.Kind), s.Name, Detail(s),
             }),
-            r => $"{r[0],8} {r[1]} {r[2],-6} {r[3].PadRight(width)} {r[4]}".TrimEnd());
+            r => $"{r[0].PadLeft(digits)} {r[1]} {r[2],-6} {r[3].PadRight(width)} {r[4]}".TrimEnd());
     }
 
     private static char Letter(ModuleSymbol s)

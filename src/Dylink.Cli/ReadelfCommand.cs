@@ -167,6 +167,13 @@ internal static class ReadelfCommand
     {
         w.WriteLine($"Imports: {module.Imports.Length}{CountByKind(module.Imports.Select(i => i.Kind))}");
         w.WriteLine($"Exports: {module.Exports.Length}{CountByKind(module.Exports.Select(e => e.Kind))}");
+        var (memory64, table64) = Text.IndexWidths(module);
+        if (memory64 || table64)
+        {
+            // Only 64-bit modules get the line: wasm32 is the default, and every wasm32 report stays as it was.
+            w.WriteLine($"Address width: {(memory64 ? "wasm64 (64-bit memory)" : "32-bit memory")}, {(table64 ? "64-bit table indices (table64)" : "32-bit table indices")}");
+        }
+
         if (module.StartFunction is { } start)
         {
             var startName = module.FunctionName(start);

@@ -50,4 +50,9 @@ internal static class Text
     /// <summary>A hex number with a fixed width: <c>0x0000001a</c>.</summary>
     public static string Hex(long value, int digits = 8) =>
         "0x" + value.ToString("x" + digits.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    /// <summary>Whether the module's memory and table (imported or defined; the first of each) are indexed by i64.</summary>
+    public static (bool Memory64, bool Table64) IndexWidths(WasmModule module) =>
+        (module.Imports.FirstOrDefault(i => i.Kind == ExternalKind.Memory)?.Memory?.Is64 ?? (module.Memories.Length > 0 && module.Memories[0].Is64),
+         module.Imports.FirstOrDefault(i => i.Kind == ExternalKind.Table)?.Table?.Limits.Is64 ?? (module.Tables.Length > 0 && module.Tables[0].Limits.Is64));
 }

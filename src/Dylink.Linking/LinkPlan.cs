@@ -38,9 +38,15 @@ public enum MemoryPlacement
 /// <param name="StackSize">For a loader-created stack: its size in bytes.</param>
 /// <param name="HeapBase">For a loader-created memory: the first byte after the stack and the data block (<c>__heap_base</c>).</param>
 /// <param name="Allocator">For <see cref="MemoryPlacement.MainAllocator"/>: the main's export used to allocate the block.</param>
+/// <param name="MaximumPages">For a loader-created memory: the smallest maximum any module's memory import declares
+/// (a memory import with a maximum only accepts a memory that can never grow beyond it); null for none.</param>
+/// <param name="Is64">True for a wasm64 program: a 64-bit memory (memory64), and i64 <c>__memory_base</c>,
+/// <c>__table_base</c>, <c>__stack_pointer</c>, <c>GOT.mem</c> and <c>GOT.func</c>.</param>
+/// <param name="Table64">True when the program's table is indexed by i64 (table64, as clang ≥ 19 emits for wasm64).</param>
 public sealed record MemoryLayout(
     MemoryPlacement Placement, uint BlockSize, uint BlockAlignment, uint? FixedBase, bool CreatesMemory,
-    uint InitialPages, uint? StackPointer, uint StackSize, uint? HeapBase, string? Allocator);
+    uint InitialPages, uint? StackPointer, uint StackSize, uint? HeapBase, string? Allocator, ulong? MaximumPages = null,
+    bool Is64 = false, bool Table64 = false);
 
 /// <summary>Where a function's table slot lives.</summary>
 public enum SlotLocation

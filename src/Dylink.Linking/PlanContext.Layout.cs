@@ -47,7 +47,8 @@ internal sealed partial class PlanContext
         return (offsets, tlsOffsets, (uint)offset, alignment);
     }
 
-    /// <summary>A module with thread-local data exports <c>__wasm_init_tls</c> and its block's size and alignment as constants.</summary>
+    /// <summary>A module with thread-local data exports <c>__wasm_init_tls</c> and its block's size and alignment as constants;
+    /// null when it has no block or an empty one.</summary>
     private (uint Size, uint Align)? TlsBlock(int index)
     {
         var module = modules[index].Module;
@@ -62,6 +63,12 @@ internal sealed partial class PlanContext
                 ? module.Globals[(int)export.Index - module.ImportedGlobalCount].Init.IntegerConstant
                 : null;
         var size = Constant(WellKnownSymbols.TlsSize);
+        if (size == 0)
+        {
+            // wasm-ld exports an empty block (size 0, alignment 0) from a module that only uses another module's TLS.
+            return null;
+        }
+
         var align = Constant(WellKnownSymbols.TlsAlign) ?? 1;
         if (size is null or < 0 or > uint.MaxValue || align is <= 0 or > 65536 || (align & (align - 1)) != 0)
         {
@@ -105,7 +112,7 @@ internal sealed partial class PlanContext
             }
 
             return new MemoryLayout(MemoryPlacement.MainAllocator, blockSize, blockAlignment, null, createsMemory,
-                createsMemory ? (uint)MinimumPages() : 0, null, 0, null, allocator);
+                createsMemory ? (uint)MinimumPages() : 0, null, 0, null, allocator, createsMemory ? MaximumPages() : null);
         }
 
         var stackLow = AlignUp(options.GlobalBase, 16);
@@ -114,7 +121,7 @@ internal sealed partial class PlanContext
         var heapBase = AlignUp(blockBase + blockSize, 16);
         var pages = Math.Max((heapBase + 0xffff) / 0x10000, MinimumPages());
         return new MemoryLayout(MemoryPlacement.Fixed, blockSize, blockAlignment, (uint)blockBase, true,
-            (uint)pages, (uint)stackPointer, options.StackSize, (uint)heapBase, null);
+            (uint)pages, (uint)stackPointer, options.StackSize, (uint)heapBase, null, MaximumPages());
     }
 
     /// <summary>A <c>dlopen</c>'s libraries get a fresh block: from the main's allocator when it has one (its heap owns
@@ -128,6 +135,24 @@ internal sealed partial class PlanContext
             blockSize, blockAlignment, null, false, 0, null, 0, null, allocator);
     }
 
+    private ulong? MaximumPages() => modules.SelectMany(m => m.Module.Imports)
+        .Where(i => i.Kind == ExternalKind.Memory && i.Memory!.Value.Maximum is not null).Select(i => i.Memory!.Value.Maximum).Min();
+
+    /// <summary>A library opened later cannot lower the maximum of the memory that exists already.</summary>
+    private void CheckMemoryMaximum()
+    {
+        var program = scope!.Initial.Memory.MaximumPages;
+        for (var i = _first; i < modules.Count; i++)
+        {
+            if (modules[i].Module.Imports.FirstOrDefault(m => m.Kind == ExternalKind.Memory) is { Memory.Maximum: { } maximum }
+                && (program is null || program > maximum))
+            {
+                errors.Add($"{NameOf(i)}: imports a memory of at most {maximum} pages, but the program's memory " +
+                    (program is null ? "has no maximum" : $"may grow to {program} pages"));
+            }
+        }
+    }
+
     private ulong MinimumPages() => modules.SelectMany(m => m.Module.Imports)
         .Where(i => i.Kind == ExternalKind.Memory).Select(i => i.Memory!.Value.Minimum).DefaultIfEmpty(0UL).Max();
 
@@ -136,6 +161,11 @@ internal sealed partial class PlanContext
     {
         var name = root is { } r ? NameOf(r) : mainIndex >= 0 ? NameOf(mainIndex) : "program";
         var memoryNeeded = memory.CreatesMemory ? (long)memory.InitialPages * 0x10000 : memory.BlockSize;
+        if (memory.CreatesMemory && memory.InitialPages > memory.MaximumPages)
+        {
+            errors.Add($"{name}: needs {memory.InitialPages} pages of memory, but a memory import allows at most {memory.MaximumPages}");
+        }
+
         if (memoryNeeded > options.MaxMemory)
         {
             errors.Add($"{name}: needs {memoryNeeded} bytes of memory, more than the limit of {options.MaxMemory}");

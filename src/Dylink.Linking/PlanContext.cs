@@ -19,6 +19,7 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
     private readonly Dictionary<(int, string), int> _forwarderIndex = [];
     private int[] _instantiationPosition = [];
     private uint _blockSlots;
+    private bool _is64;
 
     public LinkPlan Build()
     {
@@ -37,11 +38,18 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
 
         var (memoryOffsets, tlsOffsets, blockSize, blockAlignment) = LayoutMemory();
         var (tableOffsets, regionSlots) = LayoutTable();
+        var (is64, table64) = AddressWidths();
+        _is64 = is64;
         var memory = scope is null ? MemoryPlan(blockSize, blockAlignment) : ExtensionMemoryPlan(blockSize, blockAlignment);
+        memory = memory with { Is64 = is64, Table64 = table64 };
         CheckLimits(memory, regionSlots);
         if (scope is null)
         {
             CheckMainExports(regionSlots);
+        }
+        else
+        {
+            CheckMemoryMaximum();
         }
 
         var planned = ImmutableArray.CreateBuilder<PlannedModule>(modules.Count);
@@ -50,6 +58,7 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
         {
             var m = modules[i];
             var bindings = m.Module.Imports.Select(import => Bind(i, import, scope?.Initial.Memory ?? memory)).ToImmutableArray();
+            CheckAddressTypes(i, bindings, is64);
             planned.Add(new PlannedModule(i, m.Name, m.Path, m.Module, i == mainIndex, IsRelocatable(i),
                 [.. m.Needed], m.NeededBy, memoryOffsets[i], tableOffsets[i], bindings, tlsOffsets[i]));
         }
@@ -188,10 +197,18 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
     {
         var signature = modules[importer].Module.Types[(int)import.TypeIndex];
         // The loader's own functions come first for libraries; a main keeps its libc's __cxa_atexit (run at exit).
-        if (WellKnownSymbols.LoaderProvided.TryGetValue(import.Name, out var loaderSignature)
-            && (import.Name != "__cxa_atexit" || importer != mainIndex))
+        if (WellKnownSymbols.LoaderProvided.ContainsKey(import.Name) && (import.Name != "__cxa_atexit" || importer != mainIndex))
         {
-            CheckSignature(importer, import.Name, signature, loaderSignature, "the loader");
+            var provided = _is64 ? WellKnownSymbols.LoaderProvided64 : WellKnownSymbols.LoaderProvided;
+            if (provided.TryGetValue(import.Name, out var loaderSignature))
+            {
+                CheckSignature(importer, import.Name, signature, loaderSignature, "the loader");
+            }
+            else
+            {
+                errors.Add($"{NameOf(importer)}: {import.Name}: the loader provides {import.Name} to wasm32 programs only, and this one is wasm64");
+            }
+
             return new HostBinding(import);
         }
 
@@ -237,7 +254,7 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
         var symbol = definition.Symbol;
         if (symbol.Kind == SymbolKind.Tls && TlsBlock(definition.Provider) is null)
         {
-            errors.Add($"{NameOf(importer)}: {import.Name}: thread-local in {NameOf(definition.Provider)}, which has no TLS block (__wasm_init_tls)");
+            errors.Add($"{NameOf(importer)}: {import.Name}: thread-local in {NameOf(definition.Provider)}, which exports no TLS block (link it with --export-if-defined for __wasm_init_tls, __tls_size and __tls_align)");
         }
 
         if (symbol.Kind is SymbolKind.Data or SymbolKind.Tls && (isGot || !import.Global!.Mutable))

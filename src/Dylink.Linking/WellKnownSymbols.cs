@@ -98,6 +98,15 @@ public static class WellKnownSymbols
         ["__c_longjmp"] = Signature([ValueType.I32], []),
     };
 
+    /// <summary>
+    /// What the loader provides to wasm64 modules: <c>__cxa_atexit(void (*)(void *), void *, void *)</c> with 64-bit
+    /// pointers. The <c>dlfcn.h</c> family is wasm32 only.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, FuncType> LoaderProvided64 = new Dictionary<string, FuncType>(StringComparer.Ordinal)
+    {
+        ["__cxa_atexit"] = Signature([ValueType.I64, ValueType.I64, ValueType.I64], [ValueType.I32]),
+    };
+
     private static FuncType Signature(ValueType[] parameters, ValueType[] results) => new([.. parameters], [.. results]);
 
     /// <summary>Allocators a non-relocatable main may export, in order of preference, to place library data in its heap.</summary>

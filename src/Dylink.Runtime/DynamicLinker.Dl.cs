@@ -15,7 +15,7 @@ public sealed partial class DynamicLinker
     private uint? _exitHandlerSlot;
     private readonly Dictionary<int, int> _openCount = [];
     private readonly HashSet<int> _noDelete = [];
-    private readonly List<(int Module, int Function, int Argument)> _atExit = [];
+    private readonly List<(int Module, long Function, long Argument)> _atExit = [];
     private readonly Dictionary<string, int> _guestStrings = new(StringComparer.Ordinal);
     private string? _lastError;
     private int _errorBuffer;
@@ -368,7 +368,10 @@ public sealed partial class DynamicLinker
             {
                 var (_, function, argument) = _atExit[i];
                 _atExit.RemoveAt(i);
-                (Table.GetElement((uint)function) as Function)?.Invoke(argument);
+                if (Table.GetElement((uint)function) is Function { IsNull: false } handler)
+                {
+                    handler.Invoke(HostFunctions.IntegerArguments(handler, [argument]));
+                }
             }
         }
 
@@ -379,13 +382,18 @@ public sealed partial class DynamicLinker
     /// A library's <c>__cxa_atexit</c> records its handler against that library, whatever <c>dso</c> it passes:
     /// clang's <c>__dso_handle</c> is internal to each module, so the import a call arrives through is what identifies it.
     /// </summary>
-    private Function? ModuleFunction(int module, string name) => name == "__cxa_atexit"
-        ? HostFunctions.Create(_store, (int function, int argument, int dso) =>
-        {
-            _atExit.Add((module, function, argument));
-            return 0;
-        })
-        : null;
+    private Function? ModuleFunction(int module, string name) => name != "__cxa_atexit" ? null
+        : _state.Memory.Is64Bit // the memory exists before any library is instantiated; wasm64 passes 64-bit pointers
+            ? HostFunctions.Create(_store, (long function, long argument, long dso) =>
+            {
+                _atExit.Add((module, function, argument));
+                return 0;
+            })
+            : HostFunctions.Create(_store, (int function, int argument, int dso) =>
+            {
+                _atExit.Add((module, function, argument));
+                return 0;
+            });
 
     /// <summary>
     /// Which library (and symbol) a function pointer or data address belongs to (<c>dladdr</c>): a table index that

@@ -59,8 +59,9 @@ public sealed partial class DynamicLinker : IDisposable
     private static Config EngineConfig(DynamicLinkerOptions options)
     {
         // Exception handling (standard encoding: exnref, try_table) for C++ exceptions and setjmp/longjmp; the tags
-        // they throw are shared between modules (ProgramLoader.InstantiateWithTags).
-        var config = new Config().WithExceptions(true);
+        // they throw are shared between modules (ProgramLoader.InstantiateWithTags). memory64 is on by default in
+        // Wasmtime 50; asked for explicitly because wasm64 programs (64-bit memory and table64) depend on it.
+        var config = new Config().WithExceptions(true).WithMemory64(true);
         if (NeedsEpochChecks(options))
         {
             config = config.WithEpochInterruption(true);
@@ -274,12 +275,18 @@ public sealed partial class DynamicLinker : IDisposable
     private InvalidCastException SignatureMismatch(string symbol) =>
         new($"{symbol} has signature {HostFunctions.Signature(GetFunction(symbol))}, not the one asked for");
 
-    /// <summary>The address of the data symbol <paramref name="symbol"/> in <see cref="Memory"/>.</summary>
+    /// <summary>The address of the data symbol <paramref name="symbol"/> in <see cref="Memory"/>; for a thread-local one,
+    /// its address in the TLS block of the program's one thread.</summary>
     /// <exception cref="KeyNotFoundException">No module defines it as data.</exception>
     public int GetDataAddress(string symbol)
     {
         lock (_gate)
         {
+            if (Scope.Global.TryLookup(symbol, out var definition) && definition.Symbol.Kind == SymbolKind.Tls)
+            {
+                return (int)(Program.TlsBases[definition.Provider] + (definition.Symbol.Value ?? 0));
+            }
+
             var (module, value) = Find(symbol, SymbolKind.Data);
             return (int)((Scope.Modules[module].IsRelocatable ? Program.MemoryBases[module] : 0) + value);
         }

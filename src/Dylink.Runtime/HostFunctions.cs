@@ -42,6 +42,11 @@ internal static class HostFunctions
         }, parameters, results);
     }
 
+    /// <summary>Integer arguments (addresses, sizes) for a guest function, each as i64 where the function takes an i64
+    /// (wasm64 allocators, <c>__wasm_init_tls</c>) and as i32 otherwise.</summary>
+    public static ValueBox[] IntegerArguments(Function function, IReadOnlyList<long> args) =>
+        [.. args.Select((a, i) => i < function.Parameters.Count && function.Parameters[i] == ValueKind.Int64 ? (ValueBox)a : (ValueBox)(int)a)];
+
     public static FuncType Signature(Function function) =>
         new([.. function.Parameters.Select(Type)], [.. function.Results.Select(Type)]);
 

@@ -33,9 +33,9 @@ internal sealed partial class ProgramLoader
             case StackPointerBinding:
                 return state.StackPointer;
             case MemoryBaseBinding:
-                return new Global(store, ValueKind.Int32, (int)state.MemoryBases[m.Index], Mutability.Immutable);
+                return AddressGlobal(state.MemoryBases[m.Index], Mutability.Immutable);
             case TableBaseBinding:
-                return new Global(store, ValueKind.Int32, (int)state.TableBases[m.Index], Mutability.Immutable);
+                return AddressGlobal(state.TableBases[m.Index], Mutability.Immutable);
             case FunctionBinding { Forwarder: null } f:
                 return ProviderFunction(f.Provider, f.ExportName);
             case FunctionBinding f:
@@ -101,17 +101,17 @@ internal sealed partial class ProgramLoader
         var type = import.Global!;
         if (!type.Mutable)
         {
-            return new Global(store, ValueKind.Int32, (int)value(), Mutability.Immutable);
+            return AddressGlobal(value(), Mutability.Immutable);
         }
 
         if (!state.Got.TryGetValue(target, out var global))
         {
-            global = new Global(store, ValueKind.Int32, 0, Mutability.Mutable);
+            global = AddressGlobal(0, Mutability.Mutable);
             state.Got.Add(target, global);
             _gotCreated.Add(target);
             if (_basesKnown)
             {
-                global.SetValue((int)value());
+                SetAddress(global, value());
             }
             else
             {

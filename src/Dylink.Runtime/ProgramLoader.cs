@@ -75,7 +75,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     {
         if (plan.Memory.CreatesMemory)
         {
-            state.Memory = new Memory(store, plan.Memory.InitialPages);
+            state.Memory = new Memory(store, plan.Memory.InitialPages, (long?)plan.Memory.MaximumPages, plan.Memory.Is64);
         }
 
         if (plan.Kind == MainKind.Fixed)
@@ -88,9 +88,9 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         }
         else
         {
-            state.Table = new Table(store, TableKind.FuncRef, null, 1 + plan.TableBlockSize);
+            state.Table = NewTable(1 + plan.TableBlockSize);
             _tableBlockBase = 1; // slot 0 stays null, so a null function pointer never calls anything
-            state.StackPointer = new Global(store, ValueKind.Int32, (int)plan.Memory.StackPointer!.Value, Mutability.Mutable);
+            state.StackPointer = AddressGlobal(plan.Memory.StackPointer!.Value, Mutability.Mutable);
         }
 
         PlaceMemoryBlock();
@@ -223,7 +223,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         _tableBlockBase = module.Tables.Length > 0 ? (uint)module.Tables[0].Limits.Minimum : 1;
         if (module.Tables.Length == 0)
         {
-            state.Table = new Table(store, TableKind.FuncRef, null, 1 + plan.TableBlockSize);
+            state.Table = NewTable(1 + plan.TableBlockSize);
         }
     }
 
@@ -332,11 +332,11 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     }
     private static long AlignUp(long value, long alignment) => (value + alignment - 1) / alignment * alignment;
 
-    private static long Call(Function f, string owner, params object[] args)
+    private static long Call(Function f, string owner, params long[] args)
     {
         try
         {
-            return Convert.ToInt64(f.Invoke([.. args.Select(a => (ValueBox)(int)a)]), System.Globalization.CultureInfo.InvariantCulture);
+            return Convert.ToInt64(f.Invoke(HostFunctions.IntegerArguments(f, args)), System.Globalization.CultureInfo.InvariantCulture);
         }
         catch (WasmtimeException e)
         {
@@ -374,7 +374,31 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         _basesKnown = true;
         foreach (var (global, value) in _pendingGot)
         {
-            global.SetValue((int)value());
+            SetAddress(global, value());
+        }
+    }
+
+    /// <summary>The program's table: 32-bit from the .NET API, 64-bit (table64) from a generated module.</summary>
+    private Table NewTable(uint initial) =>
+        plan.Memory.Table64
+            ? new Instance(store, cache.Get(engine, "table64", ThunkModule.Table64(initial)), []).GetTable(ThunkModule.Table64Export)!
+            : new Table(store, TableKind.FuncRef, null, initial);
+
+    /// <summary>A global holding an address: i64 in a wasm64 program (the planner checked every import agrees).</summary>
+    private Global AddressGlobal(long value, Mutability mutability) =>
+        plan.Memory.Is64
+            ? new Global(store, ValueKind.Int64, value, mutability)
+            : new Global(store, ValueKind.Int32, (int)value, mutability);
+
+    private static void SetAddress(Global global, long value)
+    {
+        if (global.Kind == ValueKind.Int64)
+        {
+            global.SetValue(value);
+        }
+        else
+        {
+            global.SetValue((int)value);
         }
     }
 
@@ -477,7 +501,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         // One thread: each module's TLS block is initialised once, in place (this also applies its TLS relocations).
         foreach (var m in plan.NewModules.Where(m => m.TlsOffset is not null))
         {
-            CallIfExported(m.Index, WellKnownSymbols.InitTls, "TLS initialisation", (int)state.TlsBases[m.Index]);
+            CallIfExported(m.Index, WellKnownSymbols.InitTls, "TLS initialisation", state.TlsBases[m.Index]);
         }
 
         foreach (var index in plan.ConstructorOrder)
@@ -504,7 +528,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         }
     }
 
-    private void CallIfExported(int index, string export, string what, params int[] args)
+    private void CallIfExported(int index, string export, string what, params long[] args)
     {
         var name = plan.Modules[index].Name;
         if (state.Instances[index]!.GetFunction(export) is not { } function)
@@ -515,7 +539,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         try
         {
             trace?.Invoke($"{name}: calling {export}");
-            function.Invoke([.. args.Select(a => (ValueBox)a)]);
+            function.Invoke(HostFunctions.IntegerArguments(function, args));
         }
         catch (WasmtimeException e)
         {

@@ -72,7 +72,7 @@ internal sealed class ProgramState
 
         if (b.Placement == MemoryPlacement.MainAllocator)
         {
-            free?.Invoke((int)b.FreeAddress);
+            free?.Invoke(HostFunctions.IntegerArguments(free, [b.FreeAddress]));
         }
         else if (b.Placement == MemoryPlacement.LoaderHeap)
         {

@@ -16,6 +16,33 @@ internal static class ThunkModule
     /// <summary>The export name of thunk <paramref name="i"/>.</summary>
     public static string ExportName(int i) => "f" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The export of <see cref="Table64"/>'s module.</summary>
+    public const string Table64Export = "table";
+
+    /// <summary>
+    /// A module that defines and exports a funcref table indexed by i64 (table64) with <paramref name="initial"/> slots
+    /// and no maximum: the .NET <c>Table</c> constructor can only create 32-bit tables, but grows, reads and writes a
+    /// 64-bit one like any other.
+    /// </summary>
+    public static byte[] Table64(uint initial)
+    {
+        var w = new WasmWriter();
+        w.Bytes(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
+        w.Section(4, s =>
+        {
+            s.U32(1);
+            s.Bytes(0x70, 0x04); // funcref; limits flags 0x04: i64 indices, no maximum
+            s.U32(initial);
+        });
+        w.Section(7, s =>
+        {
+            s.U32(1);
+            s.Name(Table64Export);
+            s.Bytes(0x01, 0x00); // table 0
+        });
+        return w.ToArray();
+    }
+
     /// <summary>Builds the module: thunk <c>i</c> has signature <c>thunks[i].Signature</c> and calls table slot <c>thunks[i].Slot</c>.</summary>
     public static byte[] Build(IReadOnlyList<(FuncType Signature, uint Slot)> thunks)
     {

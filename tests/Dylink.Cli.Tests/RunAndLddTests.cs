@@ -159,6 +159,44 @@ public class RunAndLddTests
     }
 
     [Fact]
+    public void Ldd_Wasm64_SaysSo()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("ldd", Fixtures.PathOf("wasm64/llvm19/main64.wasm"));
+        Assert.Equal("", stderr);
+        Assert.Equal(0, code);
+        Assert.Contains("memory 17 pages (wasm64: 64-bit memory); 64-bit table\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("constructor order: libbase64.so, libside64.so, main64.wasm\n", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ldd_Wasm64MainWithAWasm32Library_Exits127NamingBoth()
+    {
+        var (code, _, stderr) = CliRunner.Run("ldd", "-L", Fixtures.BinDir, "-l", "libbase.so", Fixtures.PathOf("wasm64/llvm19/main64.wasm"));
+        Assert.Equal(127, code);
+        Assert.StartsWith("dylink: libbase.so: a wasm32 module (32-bit memory) cannot be linked with main64.wasm, a wasm64 module (64-bit memory): one program has one memory\n", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ldd_PthreadModules_Exit127WithTheSharedMemoryMessage()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("ldd", Fixtures.PathOf("tls/libtls_use.so"));
+        Assert.Equal(127, code);
+        Assert.Equal("", stdout);
+        Assert.Equal(
+            "dylink: libtls_use.so: imports a shared memory (it was built for threads); Wasmtime's .NET embedding cannot create shared memories\n" +
+            "dylink: libtls_def.so: imports a shared memory (it was built for threads); Wasmtime's .NET embedding cannot create shared memories\n",
+            stderr);
+    }
+
+    [Fact]
+    public void Ldd_ShowsTheTlsBlock()
+    {
+        var (code, stdout, _) = CliRunner.Run("ldd", Fixtures.PathOf("tls/unshared/libtls_use.so"));
+        Assert.Equal(0, code);
+        Assert.Contains("/libtls_def.so (memory 0x100400, 24 bytes; table +0, 0 slots; TLS block 0x100418)\n", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Ldd_Failure_Exits127()
     {
         var (code, _, stderr) = CliRunner.Run("ldd", Fixtures.PathOf("host-libc.wasm"));

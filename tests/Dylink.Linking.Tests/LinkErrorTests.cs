@@ -103,7 +103,7 @@ public class LinkErrorTests
     public void SharedMemory_IsRefusedWithTheReason()
     {
         var source = new InMemorySource().Add("libt.so", """
-            (module (@dylink.0 (mem-info (memory 0 0))) (import "env" "memory" (memory 1 10 shared)))
+            (module (@dylink.0 (mem-info (memory 0 0))) (import "env" "memory" (memory 1 65536 shared)))
             """);
         Assert.Equal(
             ["libt.so: imports a shared memory (it was built for threads); Wasmtime's .NET embedding cannot create shared memories"],

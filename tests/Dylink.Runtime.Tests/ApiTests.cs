@@ -56,7 +56,7 @@ public class ApiTests
             .Add("libtls.so", Side("""(global (export "t") i32 (i32.const 0))""").Replace("(mem-info (memory 0 0) (table 0 0))", "(mem-info (memory 0 0)) (export-info \"t\" tls)", StringComparison.Ordinal))
             .Add("libuser.so", Side("""(import "GOT.mem" "t" (global (mut i32)))""", needed: "\"libtls.so\""));
         var e = Assert.Throws<LinkException>(() => source.PlanHosted("libuser.so"));
-        Assert.Equal<string>(["libuser.so: t: thread-local in libtls.so, which has no TLS block (__wasm_init_tls)"], e.Errors);
+        Assert.Equal<string>(["libuser.so: t: thread-local in libtls.so, which exports no TLS block (link it with --export-if-defined for __wasm_init_tls, __tls_size and __tls_align)"], e.Errors);
     }
 
     [Fact]
