@@ -234,6 +234,7 @@ internal static class Graph
                     GlobalBinding g => (g.Provider, "global"),
                     DataAddressBinding d => (d.Provider, d.IsTls ? "tls" : "data"),
                     FunctionAddressBinding a => (plan.Slots[a.Slot].Provider, "&func"),
+                    TagBinding t => (t.Provider, "tag"),
                     HostBinding => (host, "func"),
                     _ => (-1, string.Empty),
                 };

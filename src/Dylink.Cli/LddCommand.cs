@@ -33,7 +33,7 @@ internal static class LddCommand
               dylink ldd --graph dot main.wasm | dot -Tpng -o deps.png
 
             In the graph, solid arrows are NEEDED entries and dashed arrows are bindings the loader made without one
-            (a symbol found in the global scope); labels count the bindings by kind (func, data, tls, global, &func).
+            (a symbol found in the global scope); labels count the bindings by kind (func, data, tls, global, &func, tag).
             """ + DylinkCommand.ExitStatusHelp + "\n  127  a library cannot be found or a symbol cannot be resolved")
         {
             file, searchPaths, libraries, preload, bindings, unused, json, graph,
@@ -93,15 +93,15 @@ internal static class LddCommand
         var placed = plan.Modules.Where(m => !m.IsMain).Concat(plan.Main is { IsRelocatable: true } pie ? [pie] : []);
         terminal.Rows(
             w,
-            ["Module", "Path", "Memory", ">Bytes", "Table", ">Slots"],
+            ["Module", "Path", "Memory", ">Bytes", "Table", ">Slots", "TLS block"],
             placed.Select(m => new[]
             {
                 m.Name, m.IsMain ? "" : m.Path ?? "(bytes)", Place(plan, m.MemoryOffset), m.MemorySize.ToString(CultureInfo.InvariantCulture),
-                string.Create(CultureInfo.InvariantCulture, $"+{m.TableOffset}"), m.TableSize.ToString(CultureInfo.InvariantCulture), Tls(plan, m),
+                string.Create(CultureInfo.InvariantCulture, $"+{m.TableOffset}"), m.TableSize.ToString(CultureInfo.InvariantCulture), m.TlsOffset is { } tls ? Place(plan, tls) : "",
             }),
             r => r[1].Length == 0
-                ? $"\t{r[0]} (memory {r[2]}, {r[3]} bytes; table {r[4]}, {r[5]} slots{r[6]})"
-                : $"\t{r[0]} => {r[1]} (memory {r[2]}, {r[3]} bytes; table {r[4]}, {r[5]} slots{r[6]})");
+                ? $"\t{r[0]} (memory {r[2]}, {r[3]} bytes; table {r[4]}, {r[5]} slots{(r[6].Length > 0 ? "; TLS block " + r[6] : "")})"
+                : $"\t{r[0]} => {r[1]} (memory {r[2]}, {r[3]} bytes; table {r[4]}, {r[5]} slots{(r[6].Length > 0 ? "; TLS block " + r[6] : "")})");
 
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"libraries' block: {memory.BlockSize} bytes, alignment {memory.BlockAlignment}; table block: {plan.TableBlockSize} slots ({plan.Slots.Count(s => s.Location == SlotLocation.Block)} function slots)"));
@@ -135,6 +135,7 @@ internal static class LddCommand
                 GlobalBinding g => g.Provider,
                 DataAddressBinding d => d.Provider,
                 FunctionAddressBinding a => plan.Slots[a.Slot].Provider,
+                TagBinding t => t.Provider,
                 _ => -1,
             }).ToHashSet();
             foreach (var needed in m.Needed.Where(n => !used.Contains(n)))
@@ -143,10 +144,6 @@ internal static class LddCommand
             }
         }
     }
-
-    /// <summary>Where the module's TLS block for the program's one thread goes, if it has one.</summary>
-    private static string Tls(LinkPlan plan, PlannedModule m) =>
-        m.TlsOffset is { } tls ? string.Create(CultureInfo.InvariantCulture, $"; TLS block {Place(plan, tls)}") : "";
 
     private static string Place(LinkPlan plan, uint offset) => plan.Memory.FixedBase is { } b
         ? string.Create(CultureInfo.InvariantCulture, $"0x{b + offset:x}")
