@@ -197,6 +197,18 @@ public class RunAndLddTests
     }
 
     [Fact]
+    public void LddBindings_ShowTheExceptionTags_AsTheLoaders()
+    {
+        var (code, stdout, stderr) = CliRunner.Run("ldd", "--bindings", Path.Combine(Fixtures.BinDir, "cxx", "exceptions", "main.wasm"));
+        Assert.Equal("", stderr);
+        Assert.Equal(0, code);
+        // libwasmeh.so throws with both tags and libcatch.so catches with __cpp_exception (libthrow.so only throws
+        // through libwasmeh.so and unwinds with catch_all): one loader tag per name, three importers in all.
+        Assert.Equal(2, stdout.Split('\n').Count(l => l == "\tenv.__cpp_exception <- tag created by the loader (shared by every importer)"));
+        Assert.Single(stdout.Split('\n'), l => l == "\tenv.__c_longjmp <- tag created by the loader (shared by every importer)");
+    }
+
+    [Fact]
     public void Ldd_Failure_Exits127()
     {
         var (code, _, stderr) = CliRunner.Run("ldd", Fixtures.PathOf("host-libc.wasm"));
