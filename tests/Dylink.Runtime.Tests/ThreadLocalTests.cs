@@ -5,23 +5,27 @@ using Dylink.Tests;
 namespace Dylink.Runtime.Tests;
 
 /// <summary>
-/// Thread-local data in side modules, on clang-19 output (tests/fixtures/src/tls): libtls_def.so defines
+/// Thread-local data in side modules, on clang-19 and clang-22 output (tests/fixtures/src/tls): libtls_def.so defines
 /// <c>tls_counter</c> (3), <c>tls_zero</c>, a hidden <c>tls_hidden</c> (5) and <c>tls_ptr</c> (= &amp;plain_data, a TLS
 /// relocation); libtls_use.so reaches <c>tls_counter</c> through <c>GOT.mem</c>. The -pthread builds import a shared
 /// memory and are refused; <c>tls/unshared/</c> holds the same bytes with only the memory's shared bit cleared.
 /// </summary>
 public class ThreadLocalTests
 {
-    private static InMemorySource Unshared() => new InMemorySource()
-        .AddBytes("libtls_def.so", Fixtures.Bytes("tls/unshared/libtls_def.so"))
-        .AddBytes("libtls_use.so", Fixtures.Bytes("tls/unshared/libtls_use.so"));
+    /// <summary>clang-19's modules (tls/) or clang-22's (tls/llvm22/).</summary>
+    public static TheoryData<string> Toolchains => new("", "llvm22/");
 
-    [Fact]
-    public void PthreadBuild_IsRefusedWithTheSharedMemoryMessage_NotAWasmtimeError()
+    private static InMemorySource Unshared(string toolchain) => new InMemorySource()
+        .AddBytes("libtls_def.so", Fixtures.Bytes($"tls/{toolchain}unshared/libtls_def.so"))
+        .AddBytes("libtls_use.so", Fixtures.Bytes($"tls/{toolchain}unshared/libtls_use.so"));
+
+    [Theory]
+    [MemberData(nameof(Toolchains))]
+    public void PthreadBuild_IsRefusedWithTheSharedMemoryMessage_NotAWasmtimeError(string toolchain)
     {
         var e = Assert.Throws<LinkException>(() => LinkPlanner.PlanHosted(new LinkOptions
         {
-            SearchPaths = [Path.Combine(Fixtures.BinDir, "tls")],
+            SearchPaths = [Path.Combine(Fixtures.BinDir, "tls", toolchain)],
             Libraries = ["libtls_use.so"],
         }));
         Assert.Equal<string>(
@@ -32,10 +36,11 @@ public class ThreadLocalTests
             e.Errors);
     }
 
-    [Fact]
-    public void ThreadLocal_DefinedInOneLibrary_UsedFromAnother_SharesTheOwnersBlock()
+    [Theory]
+    [MemberData(nameof(Toolchains))]
+    public void ThreadLocal_DefinedInOneLibrary_UsedFromAnother_SharesTheOwnersBlock(string toolchain)
     {
-        var plan = Unshared().PlanHosted("libtls_use.so");
+        var plan = Unshared(toolchain).PlanHosted("libtls_use.so");
         var owner = plan.Modules.Single(m => m.Name == "libtls_def.so");
         Assert.NotNull(owner.TlsOffset);
         using var linker = new DynamicLinker();
@@ -53,21 +58,23 @@ public class ThreadLocalTests
         Assert.Equal(5, linker.Memory.ReadInt32(tlsBase));
     }
 
-    [Fact]
-    public void TlsRelocation_PointsAtTheOwnersData()
+    [Theory]
+    [MemberData(nameof(Toolchains))]
+    public void TlsRelocation_PointsAtTheOwnersData(string toolchain)
     {
         using var linker = new DynamicLinker();
-        linker.Load(Unshared().PlanHosted("libtls_use.so"));
+        linker.Load(Unshared(toolchain).PlanHosted("libtls_use.so"));
         // tls_ptr = &plain_data: __wasm_apply_tls_relocs (called by __wasm_init_tls) wrote it into the block.
         Assert.Equal(linker.GetDataAddress("plain_data"), linker.Memory.ReadInt32(linker.GetDataAddress("tls_ptr")));
         Assert.Equal(7, linker.ReadData<int>("plain_data"));
     }
 
-    [Fact]
-    public void DataApi_OnAThreadLocal_UsesTheThreadsBlock()
+    [Theory]
+    [MemberData(nameof(Toolchains))]
+    public void DataApi_OnAThreadLocal_UsesTheThreadsBlock(string toolchain)
     {
         using var linker = new DynamicLinker();
-        linker.Load(Unshared().PlanHosted("libtls_use.so"));
+        linker.Load(Unshared(toolchain).PlanHosted("libtls_use.so"));
         var address = linker.GetFunction<int>("tls_addr")();
         Assert.Equal(address, linker.GetDataAddress("tls_counter"));
         Assert.Equal(address + 4, linker.GetDataAddress("tls_ptr"));
@@ -76,11 +83,12 @@ public class ThreadLocalTests
         Assert.Equal(41, linker.GetFunction<int>("use_bump")());
     }
 
-    [Fact]
-    public void Dlsym_OfAThreadLocal_GivesTheCallingThreadsAddress_FromCSharpAndFromTheGuest()
+    [Theory]
+    [MemberData(nameof(Toolchains))]
+    public void Dlsym_OfAThreadLocal_GivesTheCallingThreadsAddress_FromCSharpAndFromTheGuest(string toolchain)
     {
         // A guest that asks env.dlsym(RTLD_DEFAULT, "tls_counter") and dlsym(dlopen("libtls_def.so"), "tls_zero").
-        var source = Unshared().Add("libprobe.so", """
+        var source = Unshared(toolchain).Add("libprobe.so", """
             (module
               (@dylink.0 (mem-info (memory 48 0)))
               (import "env" "memory" (memory 0))
@@ -104,11 +112,12 @@ public class ThreadLocalTests
         Assert.Equal(counter + 12, linker.GetFunction<int>("handle_tls_zero")());
     }
 
-    [Fact]
-    public void Dlopen_OfATlsLibrary_GetsAFreshInitialisedBlock()
+    [Theory]
+    [MemberData(nameof(Toolchains))]
+    public void Dlopen_OfATlsLibrary_GetsAFreshInitialisedBlock(string toolchain)
     {
         // The -pthread modules import a memory of at most 65536 pages, so the program's memory is created with that maximum.
-        var source = Unshared().Add("libstart.so", """
+        var source = Unshared(toolchain).Add("libstart.so", """
             (module (@dylink.0 (mem-info (memory 0 0))) (import "env" "memory" (memory 1 65536)))
             """);
         using var linker = new DynamicLinker();
@@ -122,11 +131,12 @@ public class ThreadLocalTests
         Assert.Equal(address + 8, linker.GetFunction<int>("tls_hidden_addr")());
     }
 
-    [Fact]
-    public void Dlopen_OfALibraryWhoseMemoryImportHasAMaximum_IntoAnUnboundedMemory_IsALinkError()
+    [Theory]
+    [MemberData(nameof(Toolchains))]
+    public void Dlopen_OfALibraryWhoseMemoryImportHasAMaximum_IntoAnUnboundedMemory_IsALinkError(string toolchain)
     {
         using var linker = new DynamicLinker();
-        linker.LoadLibraries(new LinkOptions { Source = Unshared(), SearchPaths = [InMemorySource.Dir] });
+        linker.LoadLibraries(new LinkOptions { Source = Unshared(toolchain), SearchPaths = [InMemorySource.Dir] });
         var e = Assert.Throws<LinkException>(() => linker.Open("libtls_use.so"));
         Assert.Equal<string>(
             [
