@@ -101,6 +101,18 @@ internal static class LoadScenarios
                 linker.LoadLibraries(options);
                 Agree("dylink", (uint)linker.GetFunction<int, int>(check)(1));
             })));
+            using (var program = PreparedProgram.Prepare(LinkPlanner.PlanHosted(options), options))
+            {
+                Record("dylink_reuse", PerLibrary(() =>
+                {
+                    DynamicLinker? tenant = null;
+                    var time = Time(() => tenant = program.Instantiate());
+                    Agree("dylink tenant", (uint)tenant!.GetFunction<int, int>(check)(1));
+                    tenant.Dispose();
+                    return time;
+                }));
+            }
+
             using (var first = new DynamicLinker(new DynamicLinkerOptions { CacheDirectory = cache }))
             {
                 first.LoadLibraries(options);
@@ -148,7 +160,7 @@ internal static class LoadScenarios
     {
         Console.WriteLine();
         Console.WriteLine($"load + link, µs per library (median of {Repeats}; {Functions} functions per library, seed {Seed})");
-        Console.WriteLine("build   N     plan  dylink-cold  floor-cold  emscripten  dylink-warm  floor-warm  floor-inst   cold/floor  warm/floor  emscripten/warm  emscripten/cold");
+        Console.WriteLine("build   N     plan  dylink-cold  floor-cold  emscripten  dylink-warm  floor-warm  dylink-reuse  floor-inst   cold/floor  warm/floor  reuse/inst  emscripten/warm  emscripten/cold");
         foreach (var toolchain in new[] { "emcc", "clang19" })
         {
             foreach (var n in counts)
@@ -156,7 +168,7 @@ internal static class LoadScenarios
                 double V(string name) => r.TryGetValue($"load_{toolchain}_n{n}_{name}_us", out var v) ? v : double.NaN;
                 var em = V("emscripten_node");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{toolchain,-7} {n,-5} {V("plan"),5:F0} {V("dylink_cold"),12:F0} {V("floor_cold"),11:F0} {em,11:F0} {V("dylink_warm"),12:F0} {V("floor_warm"),11:F0} {V("floor_instantiate"),11:F1} {V("dylink_cold") / V("floor_cold"),11:F2}x {V("dylink_warm") / V("floor_warm"),10:F2}x {em / V("dylink_warm"),15:F1}x {em / V("dylink_cold"),15:F2}x"));
+                    $"{toolchain,-7} {n,-5} {V("plan"),5:F0} {V("dylink_cold"),12:F0} {V("floor_cold"),11:F0} {em,11:F0} {V("dylink_warm"),12:F0} {V("floor_warm"),11:F0} {V("dylink_reuse"),13:F1} {V("floor_instantiate"),11:F1} {V("dylink_cold") / V("floor_cold"),11:F2}x {V("dylink_warm") / V("floor_warm"),10:F2}x {V("dylink_reuse") / V("floor_instantiate"),10:F2}x {em / V("dylink_warm"),15:F1}x {em / V("dylink_cold"),15:F2}x"));
             }
         }
     }

@@ -26,7 +26,8 @@ public sealed partial class DynamicLinker : IDisposable
     private readonly Linker _hostModules;
     private readonly Dictionary<string, Function> _hostFunctions = new(StringComparer.Ordinal);
     private readonly ProgramState _state = new();
-    private readonly ModuleCache _modules = new();
+    private readonly ModuleCache _modules;
+    private readonly bool _ownsEngine;
 
     // One lock per linker (reentrant: a guest's dlopen runs inside RunMain on the same thread). The store is used by one
     // thread at a time, as Wasmtime requires; other threads wait for the current call into the program to return.
@@ -38,9 +39,18 @@ public sealed partial class DynamicLinker : IDisposable
     /// <summary>Creates a linker with its own engine and store. WASI preview1 is available to the program with the
     /// host's standard output and error and no arguments, until <see cref="ConfigureWasi"/> says otherwise.</summary>
     public DynamicLinker(DynamicLinkerOptions? options = null)
+        : this(options ?? new DynamicLinkerOptions(), null, null)
     {
-        _options = options ?? new DynamicLinkerOptions();
-        _engine = new Engine(EngineConfig(_options));
+    }
+
+    /// <summary>A linker with its own store on a shared engine and compiled-module cache (a <see cref="PreparedProgram"/>'s
+    /// tenant), or on its own when <paramref name="engine"/> is null.</summary>
+    internal DynamicLinker(DynamicLinkerOptions options, Engine? engine, ModuleCache? modules)
+    {
+        _options = options;
+        _ownsEngine = engine is null;
+        _engine = engine ?? new Engine(EngineConfig(_options));
+        _modules = modules ?? new ModuleCache();
         _store = new Store(_engine);
         _store.SetLimits(memorySize: _options.MaxMemory, tableElements: _options.MaxTableElements,
             instances: _options.MaxInstances, tables: _options.MaxInstances, memories: _options.MaxInstances);
@@ -56,7 +66,7 @@ public sealed partial class DynamicLinker : IDisposable
         }
     }
 
-    private static Config EngineConfig(DynamicLinkerOptions options)
+    internal static Config EngineConfig(DynamicLinkerOptions options)
     {
         var config = new Config();
         if (NeedsEpochChecks(options))
@@ -327,7 +337,10 @@ public sealed partial class DynamicLinker : IDisposable
         _watch?.Dispose();
         _hostModules.Dispose();
         _store.Dispose();
-        _modules.Dispose();
-        _engine.Dispose();
+        if (_ownsEngine)
+        {
+            _modules.Dispose();
+            _engine.Dispose();
+        }
     }
 }

@@ -8,6 +8,9 @@ internal static class HostFunctions
 {
     private static readonly HashSet<Type> TypedKinds = [typeof(int), typeof(long), typeof(float), typeof(double)];
 
+    // The matching FromCallback<…> by delegate type: the reflection search costs more than creating the function.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, System.Reflection.MethodInfo?> TypedFactories = new();
+
     public static Function Create(Store store, Delegate callback) => Typed(store, callback) ?? Untyped(store, callback);
 
     /// <summary>
@@ -28,11 +31,15 @@ internal static class HostFunctions
             return null;
         }
 
-        var definition = type.GetGenericTypeDefinition();
-        var method = typeof(Function).GetMethods().FirstOrDefault(m => m.Name == nameof(Function.FromCallback) && m.IsGenericMethodDefinition
-            && m.GetGenericArguments().Length == type.GenericTypeArguments.Length
-            && m.GetParameters() is [_, var p] && p.ParameterType.IsGenericType && p.ParameterType.GetGenericTypeDefinition() == definition);
-        return (Function?)method?.MakeGenericMethod(type.GenericTypeArguments).Invoke(null, [store, callback]);
+        var factory = TypedFactories.GetOrAdd(type, static type =>
+        {
+            var definition = type.GetGenericTypeDefinition();
+            return typeof(Function).GetMethods().FirstOrDefault(m => m.Name == nameof(Function.FromCallback) && m.IsGenericMethodDefinition
+                && m.GetGenericArguments().Length == type.GenericTypeArguments.Length
+                && m.GetParameters() is [_, var p] && p.ParameterType.IsGenericType && p.ParameterType.GetGenericTypeDefinition() == definition)
+                ?.MakeGenericMethod(type.GenericTypeArguments);
+        });
+        return (Function?)factory?.Invoke(null, [store, callback]);
     }
 
     private static Function Untyped(Store store, Delegate callback)

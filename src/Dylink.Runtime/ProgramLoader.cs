@@ -41,9 +41,11 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     public void Execute()
     {
         state.EnsureModules(plan.Modules.Length);
-        foreach (var m in plan.NewModules)
+        var modules = plan.NewModules.ToList();
+        var compiled = cache.CompileAll(engine, modules);
+        for (var i = 0; i < modules.Count; i++)
         {
-            _compiled[m.Index] = Compile(m);
+            _compiled[modules[i].Index] = compiled[i];
         }
 
         GrowForwarding();
@@ -198,21 +200,6 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     {
         table.SetElement(slot, function);
         _slotsSet.Add((table, slot));
-    }
-
-    private Module Compile(PlannedModule m)
-    {
-        try
-        {
-            var wasi = m.Imports.OfType<HostBinding>().Select(b => b.Import.Module).Where(module => module != ModuleSymbols.Env);
-            return MemoryExport.IsNeeded(m.Module, wasi)
-                ? cache.Get(engine, m.Name, MemoryExport.Add(m.Module))
-                : cache.Get(engine, m.Name, m.Module.Bytes.Span);
-        }
-        catch (WasmtimeException e)
-        {
-            throw new LoadException(m.Name, $"{m.Name}: cannot compile: {e.Message}", e);
-        }
     }
 
     private void AdoptMainTableBase(int main)
