@@ -114,7 +114,8 @@ public sealed partial class DynamicLinker : IDisposable
         }
     }
 
-    private ProgramScope Scope => _scope ?? throw new InvalidOperationException("no program is loaded: call Load first");
+    /// <summary>The program's scope: what is loaded, the global symbols, the slots.</summary>
+    internal ProgramScope Scope => _scope ?? throw new InvalidOperationException("no program is loaded: call Load first");
 
     /// <summary>Sets the WASI configuration (arguments, environment, preopened directories, standard streams).</summary>
     public void ConfigureWasi(WasiConfiguration configuration)
@@ -164,7 +165,11 @@ public sealed partial class DynamicLinker : IDisposable
     /// <param name="plan">The start-up plan.</param>
     /// <param name="options">The options later <c>dlopen</c>s search with (search paths, library path).</param>
     /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed.</exception>
-    public void Load(LinkPlan plan, LinkOptions? options = null)
+    public void Load(LinkPlan plan, LinkOptions? options = null) => Load(plan, options, scope: null);
+
+    /// <summary>Executes <paramref name="plan"/>; with <paramref name="scope"/> (what executing the same plan in another
+    /// store gave), its copy becomes the program's scope instead of one built from the plan.</summary>
+    internal void Load(LinkPlan plan, LinkOptions? options, ProgramScope? scope)
     {
         lock (_gate)
         {
@@ -184,7 +189,7 @@ public sealed partial class DynamicLinker : IDisposable
             }
 
             var loader = Execute(plan);
-            _scope = new ProgramScope(plan, loader.SlotIndices);
+            _scope = scope?.Clone() ?? new ProgramScope(plan, loader.SlotIndices);
             Plan = plan;
             _linkOptions = WithHostSymbols(options ?? new LinkOptions());
             _permanent.UnionWith(plan.Modules.Select(m => m.Index));

@@ -25,6 +25,7 @@ public sealed class PreparedProgram : IDisposable
     private readonly ModuleCache _modules = new();
     private readonly LinkOptions _linkOptions;
     private readonly DynamicLinkerOptions _options;
+    private ProgramScope? _scope;
     private bool _disposed;
 
     private PreparedProgram(LinkPlan plan, LinkOptions linkOptions, DynamicLinkerOptions options)
@@ -80,7 +81,9 @@ public sealed class PreparedProgram : IDisposable
         try
         {
             configure?.Invoke(linker);
-            linker.Load(Plan, _linkOptions);
+            // Every tenant executes the same plan in a fresh store, so it gets the same scope: build it once, copy it after.
+            linker.Load(Plan, _linkOptions, Volatile.Read(ref _scope));
+            Interlocked.CompareExchange(ref _scope, linker.Scope.Clone(), null);
             return linker;
         }
         catch

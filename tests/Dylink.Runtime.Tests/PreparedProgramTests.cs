@@ -19,7 +19,8 @@ public class PreparedProgramTests
 
     private static readonly LinkOptions Options = new()
     {
-        Source = new InMemorySource().Add("libcounter.so", Counter),
+        Source = new InMemorySource().Add("libcounter.so", Counter)
+            .Add("libextra.so", Side("""(func (export "extra") (result i32) (i32.const 7))""")),
         SearchPaths = [Dir],
         Libraries = ["libcounter.so"],
         HostSymbols = [new HostSymbol("host_scale", new FuncType([Format.ValueType.I32], [Format.ValueType.I32]))],
@@ -69,6 +70,24 @@ public class PreparedProgramTests
         // The first tenant compiles the main's forwarding thunks; later tenants reuse them.
         Assert.Equal(plan.Modules.Length + 1, afterFirst);
         Assert.Equal(afterFirst, program.CompiledModules);
+    }
+
+    [Fact]
+    public void ATenantsDlopen_StaysInThatTenant()
+    {
+        using var program = PreparedProgram.Prepare(LinkPlanner.PlanHosted(Options), Options);
+        static void Define(DynamicLinker linker) => linker.DefineFunction("host_scale", (int x) => x);
+        using var first = program.Instantiate(Define);
+        first.Open("libextra.so", OpenMode.Now | OpenMode.Global);
+        Assert.Equal(7, first.GetFunction<int>("extra")());
+
+        // The second tenant starts from the start-up scope, copied: the first tenant's dlopen is not in it.
+        using var second = program.Instantiate(Define);
+        Assert.Equal("libextra.so: not loaded (RTLD_NOLOAD)",
+            Assert.Throws<KeyNotFoundException>(() => second.Open("libextra.so", OpenMode.NoLoad)).Message);
+        second.Open("libextra.so", OpenMode.Now | OpenMode.Global);
+        Assert.Equal(7, second.GetFunction<int>("extra")());
+        Assert.Equal(1, second.GetFunction<int>("bump")());
     }
 
     [Fact]
