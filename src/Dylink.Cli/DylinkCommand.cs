@@ -37,6 +37,7 @@ public static class DylinkCommand
             LddCommand.Create(),
             ReadelfCommand.Create(),
             NmCommand.Create(),
+            PrecompileCommand.Create(),
         };
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
