@@ -141,6 +141,54 @@ internal static class LoadScenarios
         }
     }
 
+    /// <summary>
+    /// Link time against the number of symbols: clang-19 workloads of ~1k symbols (10 libraries × 100 functions) and
+    /// ~100k (100 × 1000). "plan" is reading, resolving and laying out (every symbol hashed once); "link" executes the
+    /// plan in a fresh store from already compiled modules (imports, GOT, slots, relocations, constructors).
+    /// </summary>
+    public static void RunScaling(Dictionary<string, double> results)
+    {
+        foreach (var (n, m) in new[] { (10, 100), (100, 1000) })
+        {
+            var workload = new Workload(Toolchain.Clang19, n, m, Seed);
+            var dir = workload.Build(Console.Error.WriteLine);
+            var options = new LinkOptions { SearchPaths = [dir], Libraries = [.. workload.LibraryNames] };
+            var symbols = LinkPlanner.PlanHosted(options).Modules.Sum(module => ModuleSymbols.Of(module.Module).Count(s => s.IsDefined));
+            results[$"scaling_{symbols}_plan_us"] = Median(Enumerable.Range(0, Repeats).Select(_ => Time(() => LinkPlanner.PlanHosted(options))));
+            using var program = PreparedProgram.Prepare(LinkPlanner.PlanHosted(options), options);
+            program.Instantiate().Dispose();
+            results[$"scaling_{symbols}_link_us"] = Median(Enumerable.Range(0, Repeats).Select(_ =>
+            {
+                DynamicLinker? tenant = null;
+                var time = Time(() => tenant = program.Instantiate());
+                tenant!.Dispose();
+                return time;
+            }));
+        }
+    }
+
+    public static void PrintScaling(Dictionary<string, double> r)
+    {
+        var rows = r.Keys.Where(k => k.StartsWith("scaling_", StringComparison.Ordinal) && k.EndsWith("_plan_us", StringComparison.Ordinal))
+            .Select(k => int.Parse(k.Split('_')[1], CultureInfo.InvariantCulture)).Order().ToList();
+        if (rows.Count != 2)
+        {
+            return;
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("link time against symbols (clang-19; median)   plan ms    link ms (fresh store, compiled modules)");
+        foreach (var symbols in rows)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{symbols,8} defined symbols                      {r[$"scaling_{symbols}_plan_us"] / 1000,8:F2}   {r[$"scaling_{symbols}_link_us"] / 1000,8:F2}"));
+        }
+
+        double Ratio(string what) => r[$"scaling_{rows[1]}_{what}_us"] / r[$"scaling_{rows[0]}_{what}_us"];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{rows[1]}/{rows[0]} symbols ({(double)rows[1] / rows[0]:F0}x): plan {Ratio("plan"):F0}x, link {Ratio("link"):F0}x"));
+    }
+
     /// <summary>emscripten's loader, timed inside node (start-up excluded): the µs for all dlopens, and the check value.</summary>
     private static (double LoadUs, uint Check) Node(string dir, int n)
     {

@@ -3,7 +3,7 @@ using BenchmarkDotNet.Running;
 namespace Dylink.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/Dylink.Benchmarks -- scenarios [JSON] [--libraries 10,100,1000] [--skip-calls]</c>
+/// <c>dotnet run -c Release --project bench/Dylink.Benchmarks -- scenarios [JSON] [--libraries 10,100,1000] [--skip-calls] [--skip-scaling]</c>
 /// runs the side-by-side scenario tables (call costs, load times of generated workloads against the bare Wasmtime floor
 /// and emscripten on node) and writes them to JSON; any other arguments go to BenchmarkDotNet (e.g. <c>--filter '*'</c>).
 /// </summary>
@@ -17,7 +17,7 @@ public static class Program
             var libraries = Array.IndexOf(args, "--libraries") is var at and >= 0 && at + 1 < args.Length
                 ? [.. args[at + 1].Split(',').Select(n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture))]
                 : new[] { 10, 100 };
-            Scenarios.Run(json, libraries, calls: !args.Contains("--skip-calls"));
+            Scenarios.Run(json, libraries, calls: !args.Contains("--skip-calls"), scaling: !args.Contains("--skip-scaling"));
             return;
         }
 

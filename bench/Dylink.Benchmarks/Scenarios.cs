@@ -83,7 +83,7 @@ internal static class Scenarios
             (local.get $acc)))
         """;
 
-    public static void Run(string? jsonPath, IReadOnlyList<int> libraryCounts, bool calls)
+    public static void Run(string? jsonPath, IReadOnlyList<int> libraryCounts, bool calls, bool scaling)
     {
         var dir = Directory.CreateTempSubdirectory("dylink-bench").FullName;
         try
@@ -99,12 +99,18 @@ internal static class Scenarios
             }
 
             LoadScenarios.Run(libraryCounts, results);
+            if (scaling)
+            {
+                LoadScenarios.RunScaling(results);
+            }
+
             if (calls)
             {
                 Print(results);
             }
 
             LoadScenarios.Print(libraryCounts, results);
+            LoadScenarios.PrintScaling(results);
             if (jsonPath is not null)
             {
                 File.WriteAllText(jsonPath, JsonSerializer.Serialize(results, Indented));
