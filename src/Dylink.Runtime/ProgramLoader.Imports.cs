@@ -72,14 +72,11 @@ internal sealed partial class ProgramLoader
 
         if (!state.Got.TryGetValue(target, out var global))
         {
-            global = new Global(store, ValueKind.Int32, 0, Mutability.Mutable);
+            // Once the bases are known the entry is created with its value: one call into Wasmtime instead of two.
+            global = new Global(store, ValueKind.Int32, _basesKnown ? (int)value() : 0, Mutability.Mutable);
             state.Got.Add(target, global);
             _gotCreated.Add(target);
-            if (_basesKnown)
-            {
-                global.SetValue((int)value());
-            }
-            else
+            if (!_basesKnown)
             {
                 _pendingGot.Add((global, value));
             }
