@@ -68,7 +68,22 @@ internal static class Scenarios
             (local.get $acc)))
         """;
 
-    public static void Run(string? jsonPath)
+    // A C# function called from wasm: host_tiny(x) = x + 1, the same work as tiny.
+    private const string Host = """
+        (module
+          (@dylink.0 (mem-info (memory 0 0)))
+          (import "env" "memory" (memory 0))
+          (import "env" "__indirect_function_table" (table 0 funcref))
+          (import "env" "__memory_base" (global i32))
+          (import "env" "__table_base" (global i32))
+          (import "env" "host_tiny" (func $host_tiny (param i32) (result i32)))
+          (func (export "loop_host") (param $n i32) (result i32) (local $acc i32)
+            (loop $l (local.set $acc (call $host_tiny (local.get $acc)))
+              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (local.get $acc)))
+        """;
+
+    public static void Run(string? jsonPath, IReadOnlyList<int> libraryCounts, bool calls, bool scaling)
     {
         var dir = Directory.CreateTempSubdirectory("dylink-bench").FullName;
         try
@@ -76,22 +91,26 @@ internal static class Scenarios
             File.WriteAllBytes(Path.Combine(dir, "libprovider.so"), Wasmtime.Module.ConvertText(Provider));
             File.WriteAllBytes(Path.Combine(dir, "libcaller.so"), Wasmtime.Module.ConvertText(Caller));
             File.WriteAllBytes(Path.Combine(dir, "libdirect.so"), Wasmtime.Module.ConvertText(Direct));
+            File.WriteAllBytes(Path.Combine(dir, "libhost.so"), Wasmtime.Module.ConvertText(Host));
             var results = new Dictionary<string, double>(StringComparer.Ordinal);
-            using (var linker = new DynamicLinker())
+            if (calls)
             {
-                linker.LoadLibraries(new LinkOptions { SearchPaths = [dir], Libraries = ["libdirect.so"] });
-                foreach (var loop in new[] { "loop_intra", "loop_direct", "loop_forwarded", "loop_indirect" })
-                {
-                    results[loop] = NanosecondsPerCall(linker, loop);
-                }
+                RunCalls(dir, results);
             }
 
-            results["unload_reload_bytes_per_cycle"] = LeakPerCycle(dir);
-            results["example_load_warm_cache_ms"] = WarmCacheLoadTime(dir);
-            var (plan, load) = ExampleLoadTimes();
-            results["example_plan_ms"] = plan;
-            results["example_plan_and_load_ms"] = load;
-            Print(results);
+            LoadScenarios.Run(libraryCounts, results);
+            if (scaling)
+            {
+                LoadScenarios.RunScaling(results);
+            }
+
+            if (calls)
+            {
+                Print(results);
+            }
+
+            LoadScenarios.Print(libraryCounts, results);
+            LoadScenarios.PrintScaling(results);
             if (jsonPath is not null)
             {
                 File.WriteAllText(jsonPath, JsonSerializer.Serialize(results, Indented));
@@ -103,7 +122,55 @@ internal static class Scenarios
         }
     }
 
-    private static double NanosecondsPerCall(DynamicLinker linker, string loop)
+    private static void RunCalls(string dir, Dictionary<string, double> results)
+    {
+        using (var linker = new DynamicLinker())
+        {
+            linker.DefineFunction("host_tiny", (int x) => x + 1);
+            linker.LoadLibraries(new LinkOptions { SearchPaths = [dir], Libraries = ["libdirect.so", "libhost.so"] });
+            foreach (var loop in new[] { "loop_intra", "loop_direct", "loop_forwarded", "loop_indirect" })
+            {
+                results[loop] = NanosecondsPerCall(linker, loop, Calls);
+            }
+
+            results["loop_host"] = NanosecondsPerCall(linker, "loop_host", Calls / 10);
+            results["csharp_to_wasm"] = CSharpToWasm(linker.GetFunction<int, int>("tiny"));
+        }
+
+        results["unload_reload_bytes_per_cycle"] = LeakPerCycle(dir);
+        results["example_load_warm_cache_ms"] = WarmCacheLoadTime(dir);
+        var (plan, load) = ExampleLoadTimes();
+        results["example_plan_ms"] = plan;
+        results["example_plan_and_load_ms"] = load;
+    }
+
+    /// <summary>C# calling a wasm function through the typed delegate, in a C# loop (the same accumulator chain).</summary>
+    private static double CSharpToWasm(Func<int, int> tiny)
+    {
+        const int N = Calls / 10;
+        var best = double.MaxValue;
+        for (var run = 0; run < 5; run++)
+        {
+            var watch = Stopwatch.StartNew();
+            var acc = 0;
+            for (var i = 0; i < N; i++)
+            {
+                acc = tiny(acc);
+            }
+
+            watch.Stop();
+            if (acc != N)
+            {
+                throw new InvalidOperationException($"tiny computed {acc}");
+            }
+
+            best = Math.Min(best, watch.Elapsed.TotalNanoseconds / N);
+        }
+
+        return best;
+    }
+
+    private static double NanosecondsPerCall(DynamicLinker linker, string loop, int calls)
     {
         var function = linker.GetFunction(loop).WrapFunc<int, int>()!;
         if (function(1000) != 1000)
@@ -115,14 +182,14 @@ internal static class Scenarios
         for (var run = 0; run < 5; run++)
         {
             var watch = Stopwatch.StartNew();
-            var result = function(Calls);
+            var result = function(calls);
             watch.Stop();
-            if (result != Calls)
+            if (result != calls)
             {
                 throw new InvalidOperationException($"{loop} computed {result}");
             }
 
-            best = Math.Min(best, watch.Elapsed.TotalNanoseconds / Calls);
+            best = Math.Min(best, watch.Elapsed.TotalNanoseconds / calls);
         }
 
         return best;
@@ -241,8 +308,13 @@ internal static class Scenarios
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label,-38} {r[name],8:F2}   {r[name] / intra,6:F2}x"));
         }
 
+        foreach (var (name, label) in new[] { ("loop_host", "wasm -> C# host function"), ("csharp_to_wasm", "C# -> wasm (typed delegate)") })
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label,-38} {r[name],8:F2}   {r[name] / intra,6:F2}x"));
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"rebinding trampoline vs direct cross-module call: {r["loop_forwarded"] / r["loop_direct"]:F2}x"));
+            $"rebinding trampoline vs direct cross-module call: {r["loop_forwarded"] / r["loop_direct"]:F2}x; GOT.func call_indirect vs direct: {r["loop_indirect"] / r["loop_direct"]:F2}x"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"one dlopen/dlclose cycle leaks {r["unload_reload_bytes_per_cycle"] / 1024:F1} KiB of process memory (unloaded instances stay in the store); linear memory: 0"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

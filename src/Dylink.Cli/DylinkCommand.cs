@@ -39,6 +39,7 @@ public static class DylinkCommand
             LddCommand.Create(terminal),
             ReadelfCommand.Create(terminal),
             NmCommand.Create(terminal),
+            PrecompileCommand.Create(),
         };
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using Dylink.Format;
 
 namespace Dylink.Linking;
@@ -53,10 +54,19 @@ public static class ModuleSymbols
     /// <summary>The import module of function table indices.</summary>
     public const string GotFunc = "GOT.func";
 
+    // A module's symbols never change; the planner, the program scope, dlsym and dladdr all ask for them, so derive
+    // them once per parsed module (held no longer than the module itself).
+    private static readonly ConditionalWeakTable<WasmModule, StrongBox<ImmutableArray<ModuleSymbol>>> Cache = [];
+
     /// <summary>The module's symbols: defined ones first in export order, then undefined ones in import order.</summary>
     public static ImmutableArray<ModuleSymbol> Of(WasmModule module)
     {
         ArgumentNullException.ThrowIfNull(module);
+        return Cache.GetValue(module, static m => new StrongBox<ImmutableArray<ModuleSymbol>>(Derive(m))).Value!;
+    }
+
+    private static ImmutableArray<ModuleSymbol> Derive(WasmModule module)
+    {
         var defined = Defined(module);
         var definedNames = defined.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var undefined = new List<ModuleSymbol>();

@@ -28,6 +28,24 @@ public sealed class ProgramScope
         Commit(initial, global: true, slotIndex);
     }
 
+    // A copy of another scope: the per-module dependency sets are never changed once made, so they are shared.
+    private ProgramScope(ProgramScope other)
+    {
+        Initial = other.Initial;
+        Global = other.Global.Clone();
+        _modules = [.. other._modules];
+        _live = [.. other._live];
+        _global = [.. other._global];
+        _slots = new(other._slots);
+        _uses = [.. other._uses];
+    }
+
+    /// <summary>
+    /// An independent copy, for another store that executed the same start-up plan and so gave every slot the same
+    /// table index (a prepared program's tenants): copying is much cheaper than building the scope again.
+    /// </summary>
+    public ProgramScope Clone() => new(this);
+
     /// <summary>The start-up plan (main kind, memory layout).</summary>
     public LinkPlan Initial { get; }
 

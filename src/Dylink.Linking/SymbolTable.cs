@@ -67,16 +67,15 @@ public sealed class SymbolTable
     }
 
     /// <summary>A copy that later additions to either table do not affect.</summary>
-    public SymbolTable Clone()
-    {
-        var copy = new SymbolTable();
-        foreach (var (name, definition) in _definitions)
-        {
-            copy._definitions.Add(name, definition);
-        }
+    public SymbolTable Clone() => new(new Dictionary<string, Definition>(_definitions, StringComparer.Ordinal));
 
-        return copy;
+    /// <summary>An empty table.</summary>
+    public SymbolTable()
+    {
     }
+
+    // The dictionary copy constructor copies the hashed buckets as they are, without hashing every name again.
+    private SymbolTable(Dictionary<string, Definition> definitions) => _definitions = definitions;
 
     /// <summary>Finds the definition of <paramref name="name"/>.</summary>
     public bool TryLookup(string name, out Definition definition) => _definitions.TryGetValue(name, out definition!);

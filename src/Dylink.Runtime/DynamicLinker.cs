@@ -26,7 +26,8 @@ public sealed partial class DynamicLinker : IDisposable
     private readonly Linker _hostModules;
     private readonly Dictionary<string, Function> _hostFunctions = new(StringComparer.Ordinal);
     private readonly ProgramState _state = new();
-    private readonly ModuleCache _modules = new();
+    private readonly ModuleCache _modules;
+    private readonly bool _ownsEngine;
 
     // One lock per linker (reentrant: a guest's dlopen runs inside RunMain on the same thread). The store is used by one
     // thread at a time, as Wasmtime requires; other threads wait for the current call into the program to return.
@@ -38,9 +39,18 @@ public sealed partial class DynamicLinker : IDisposable
     /// <summary>Creates a linker with its own engine and store. WASI preview1 is available to the program with the
     /// host's standard output and error and no arguments, until <see cref="ConfigureWasi"/> says otherwise.</summary>
     public DynamicLinker(DynamicLinkerOptions? options = null)
+        : this(options ?? new DynamicLinkerOptions(), null, null)
     {
-        _options = options ?? new DynamicLinkerOptions();
-        _engine = new Engine(EngineConfig(_options));
+    }
+
+    /// <summary>A linker with its own store on a shared engine and compiled-module cache (a <see cref="PreparedProgram"/>'s
+    /// tenant), or on its own when <paramref name="engine"/> is null.</summary>
+    internal DynamicLinker(DynamicLinkerOptions options, Engine? engine, ModuleCache? modules)
+    {
+        _options = options;
+        _ownsEngine = engine is null;
+        _engine = engine ?? new Engine(EngineConfig(_options));
+        _modules = modules ?? new ModuleCache();
         _store = new Store(_engine);
         _store.SetLimits(memorySize: _options.MaxMemory, tableElements: _options.MaxTableElements,
             instances: _options.MaxInstances, tables: _options.MaxInstances, memories: _options.MaxInstances);
@@ -56,7 +66,7 @@ public sealed partial class DynamicLinker : IDisposable
         }
     }
 
-    private static Config EngineConfig(DynamicLinkerOptions options)
+    internal static Config EngineConfig(DynamicLinkerOptions options)
     {
         // Exception handling (standard encoding: exnref, try_table) for C++ exceptions and setjmp/longjmp; the tags
         // they throw are shared between modules (ProgramLoader.InstantiateWithTags). memory64 is on by default in
@@ -107,7 +117,8 @@ public sealed partial class DynamicLinker : IDisposable
         }
     }
 
-    private ProgramScope Scope => _scope ?? throw new InvalidOperationException("no program is loaded: call Load first");
+    /// <summary>The program's scope: what is loaded, the global symbols, the slots.</summary>
+    internal ProgramScope Scope => _scope ?? throw new InvalidOperationException("no program is loaded: call Load first");
 
     /// <summary>Sets the WASI configuration (arguments, environment, preopened directories, standard streams).</summary>
     public void ConfigureWasi(WasiConfiguration configuration)
@@ -157,7 +168,11 @@ public sealed partial class DynamicLinker : IDisposable
     /// <param name="plan">The start-up plan.</param>
     /// <param name="options">The options later <c>dlopen</c>s search with (search paths, library path).</param>
     /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed.</exception>
-    public void Load(LinkPlan plan, LinkOptions? options = null)
+    public void Load(LinkPlan plan, LinkOptions? options = null) => Load(plan, options, scope: null);
+
+    /// <summary>Executes <paramref name="plan"/>; with <paramref name="scope"/> (what executing the same plan in another
+    /// store gave), its copy becomes the program's scope instead of one built from the plan.</summary>
+    internal void Load(LinkPlan plan, LinkOptions? options, ProgramScope? scope)
     {
         lock (_gate)
         {
@@ -177,7 +192,7 @@ public sealed partial class DynamicLinker : IDisposable
             }
 
             var loader = Execute(plan);
-            _scope = new ProgramScope(plan, loader.SlotIndices);
+            _scope = scope?.Clone() ?? new ProgramScope(plan, loader.SlotIndices);
             Plan = plan;
             _linkOptions = WithHostSymbols(options ?? new LinkOptions());
             _permanent.UnionWith(plan.Modules.Select(m => m.Index));
@@ -338,7 +353,10 @@ public sealed partial class DynamicLinker : IDisposable
         _watch?.Dispose();
         _hostModules.Dispose();
         _store.Dispose();
-        _modules.Dispose();
-        _engine.Dispose();
+        if (_ownsEngine)
+        {
+            _modules.Dispose();
+            _engine.Dispose();
+        }
     }
 }

@@ -49,7 +49,8 @@ public sealed record DynamicLinkerOptions
 
     /// <summary>
     /// Told about each module just before it is compiled (or taken from a cache), with its number among the modules
-    /// the load compiles: for a progress display. Called on the loading thread; keep it quick.
+    /// the load compiles: for a progress display. Modules compile in parallel, so it may be called from several
+    /// threads at once; keep it quick.
     /// </summary>
     public Action<CompileProgress>? Progress { get; init; }
 

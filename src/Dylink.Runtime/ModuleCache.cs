@@ -1,39 +1,111 @@
 using System.Security.Cryptography;
+using Dylink.Linking;
 using Wasmtime;
 
 namespace Dylink.Runtime;
 
 /// <summary>
-/// Compiled modules by content hash, for the life of one linker: a library opened, closed and opened again (or
-/// reloaded unchanged, or needed by several programs' loads) is compiled once. Across processes, Wasmtime's own
-/// on-disk cache (<see cref="DynamicLinkerOptions.CacheDirectory"/>) plays the same role.
+/// Compiled modules by content hash: a library opened, closed and opened again (or reloaded unchanged, or needed by
+/// several programs' loads, or instantiated by every tenant of a <see cref="PreparedProgram"/>) is compiled once.
+/// Across processes, Wasmtime's own on-disk cache (<see cref="DynamicLinkerOptions.CacheDirectory"/>) plays the same role.
 /// </summary>
+/// <remarks>Thread-safe: modules compile in parallel, and tenants of one prepared program share the cache. Compilation
+/// runs outside the lock; if two threads compile the same bytes at once, the first to finish wins.</remarks>
 internal sealed class ModuleCache : IDisposable
 {
     private readonly Dictionary<string, Module> _modules = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
 
-    public int Count => _modules.Count;
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _modules.Count;
+            }
+        }
+    }
 
     /// <exception cref="WasmtimeException">The bytes do not compile.</exception>
     public Module Get(Engine engine, string name, ReadOnlySpan<byte> bytes)
     {
         var key = Convert.ToHexString(SHA256.HashData(bytes));
-        if (!_modules.TryGetValue(key, out var module))
+        lock (_lock)
         {
-            module = Module.FromBytes(engine, name, bytes);
-            _modules.Add(key, module);
+            if (_modules.TryGetValue(key, out var cached))
+            {
+                return cached;
+            }
         }
 
-        return module;
+        var module = Module.FromBytes(engine, name, bytes);
+        lock (_lock)
+        {
+            if (_modules.TryGetValue(key, out var first))
+            {
+                module.Dispose();
+                return first;
+            }
+
+            _modules.Add(key, module);
+            return module;
+        }
+    }
+
+    /// <summary>
+    /// Compiles a planned module: a module that imports memory and calls WASI without exporting its memory gets the export
+    /// added first (<see cref="MemoryExport"/>).
+    /// </summary>
+    /// <exception cref="LoadException">It does not compile.</exception>
+    public Module Compile(Engine engine, PlannedModule m)
+    {
+        try
+        {
+            var wasi = m.Imports.OfType<HostBinding>().Select(b => b.Import.Module).Where(module => module != ModuleSymbols.Env);
+            return MemoryExport.IsNeeded(m.Module, wasi)
+                ? Get(engine, m.Name, MemoryExport.Add(m.Module))
+                : Get(engine, m.Name, m.Module.Bytes.Span);
+        }
+        catch (WasmtimeException e)
+        {
+            throw new LoadException(m.Name, $"{m.Name}: cannot compile: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Compiles <paramref name="modules"/> on up to one thread per core (Cranelift's own parallelism helps
+    /// little for small modules; independent libraries compile side by side).</summary>
+    /// <exception cref="LoadException">One of them does not compile (the first in plan order is reported).</exception>
+    public Module[] CompileAll(Engine engine, IReadOnlyList<PlannedModule> modules, Action<CompileProgress>? progress = null)
+    {
+        var compiled = new Module[modules.Count];
+        var errors = new LoadException?[modules.Count];
+        var started = 0;
+        Parallel.For(0, modules.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            try
+            {
+                progress?.Invoke(new CompileProgress(modules[i].Name, Interlocked.Increment(ref started), modules.Count));
+                compiled[i] = Compile(engine, modules[i]);
+            }
+            catch (LoadException e)
+            {
+                errors[i] = e;
+            }
+        });
+        return errors.FirstOrDefault(e => e is not null) is { } error ? throw error : compiled;
     }
 
     public void Dispose()
     {
-        foreach (var module in _modules.Values)
+        lock (_lock)
         {
-            module.Dispose();
-        }
+            foreach (var module in _modules.Values)
+            {
+                module.Dispose();
+            }
 
-        _modules.Clear();
+            _modules.Clear();
+        }
     }
 }

@@ -106,14 +106,11 @@ internal sealed partial class ProgramLoader
 
         if (!state.Got.TryGetValue(target, out var global))
         {
-            global = AddressGlobal(0, Mutability.Mutable);
+            // Once the bases are known the entry is created with its value: one call into Wasmtime instead of two.
+            global = AddressGlobal(_basesKnown ? value() : 0, Mutability.Mutable);
             state.Got.Add(target, global);
             _gotCreated.Add(target);
-            if (_basesKnown)
-            {
-                SetAddress(global, value());
-            }
-            else
+            if (!_basesKnown)
             {
                 _pendingGot.Add((global, value));
             }

@@ -18,6 +18,12 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     private readonly List<(Global Global, Func<long> Value)> _pendingGot = [];
     private readonly List<(Table Table, uint Slot)> _slotsSet = [];
     private readonly List<string> _gotCreated = [];
+    // Slots and forwarders grouped by provider once, so publishing each module's functions does not scan them all
+    // (that made a load quadratic in the number of modules).
+    private readonly Lazy<ILookup<int, int>> _blockSlotsByProvider = new(() => Enumerable.Range(0, plan.Slots.Length)
+        .Where(s => plan.Slots[s].Location == SlotLocation.Block).ToLookup(s => plan.Slots[s].Provider));
+    private readonly Lazy<ILookup<int, int>> _forwardersByProvider = new(() => Enumerable.Range(0, plan.Forwarders.Length)
+        .ToLookup(f => plan.Forwarders[f].Provider));
     private uint _tableBlockBase;
     private uint _blockBase;
     private int _block = -1;
@@ -41,11 +47,11 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     public void Execute()
     {
         state.EnsureModules(plan.Modules.Length);
-        var count = plan.Modules.Length - plan.FirstNewModule;
-        foreach (var m in plan.NewModules)
+        var modules = plan.NewModules.ToList();
+        var compiled = cache.CompileAll(engine, modules, progress);
+        for (var i = 0; i < modules.Count; i++)
         {
-            progress?.Invoke(new CompileProgress(m.Name, m.Index - plan.FirstNewModule + 1, count));
-            _compiled[m.Index] = Compile(m);
+            _compiled[modules[i].Index] = compiled[i];
         }
 
         GrowForwarding();
@@ -200,21 +206,6 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     {
         table.SetElement(slot, function);
         _slotsSet.Add((table, slot));
-    }
-
-    private Module Compile(PlannedModule m)
-    {
-        try
-        {
-            var wasi = m.Imports.OfType<HostBinding>().Select(b => b.Import.Module).Where(module => module != ModuleSymbols.Env);
-            return MemoryExport.IsNeeded(m.Module, wasi)
-                ? cache.Get(engine, m.Name, MemoryExport.Add(m.Module))
-                : cache.Get(engine, m.Name, m.Module.Bytes.Span);
-        }
-        catch (WasmtimeException e)
-        {
-            throw new LoadException(m.Name, $"{m.Name}: cannot compile: {e.Message}", e);
-        }
     }
 
     private void AdoptMainTableBase(int main)
@@ -465,17 +456,15 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     /// <summary>Puts a newly instantiated module's functions into their table and forwarding slots.</summary>
     private void PublishFunctions(int index)
     {
-        foreach (var slot in plan.Slots.Where(s => s.Provider == index && s.Location == SlotLocation.Block))
+        foreach (var s in _blockSlotsByProvider.Value[index])
         {
+            var slot = plan.Slots[s];
             SetSlot(Table, SlotIndex(slot), ProviderFunction(slot.Provider, slot.ExportName));
         }
 
-        for (var f = 0; f < plan.Forwarders.Length; f++)
+        foreach (var f in _forwardersByProvider.Value[index])
         {
-            if (plan.Forwarders[f].Provider == index)
-            {
-                PublishForwarder(f);
-            }
+            PublishForwarder(f);
         }
     }
 

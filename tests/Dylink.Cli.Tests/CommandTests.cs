@@ -63,6 +63,7 @@ public class CommandTests
     [Theory]
     [InlineData("readelf")]
     [InlineData("nm")]
+    [InlineData("precompile")]
     public void Help_HasExamplesAndExitStatus(string command)
     {
         var (code, stdout, _) = CliRunner.Run(command, "--help");

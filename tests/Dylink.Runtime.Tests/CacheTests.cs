@@ -50,7 +50,37 @@ public sealed class CacheTests : IDisposable
         Assert.Equal(0, again.RunMainQuietly());
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    [Fact]
+    public void LinkersSharingACacheDirectory_AtTheSameTime_AllLoadAndRun()
+    {
+        // Four engines (as four processes would) filling and reading one empty cache concurrently.
+        var cache = Path.Combine(_dir, "shared");
+        var codes = new int[4];
+        Parallel.For(0, codes.Length, new ParallelOptions { MaxDegreeOfParallelism = codes.Length }, i =>
+        {
+            using var linker = new DynamicLinker(new DynamicLinkerOptions { CacheDirectory = cache });
+            linker.Load(Fixtures.PathOf("host-libc-needed.wasm"));
+            codes[i] = linker.RunMainQuietly();
+        });
+        Assert.Equal([0, 0, 0, 0], codes);
+    }
+
+    public void Dispose()
+    {
+        // Wasmtime's cache worker may still be writing usage statistics for a moment.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                Directory.Delete(_dir, recursive: true);
+                return;
+            }
+            catch (IOException) when (attempt < 20)
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
 }
 
 internal static class LinkerTestExtensions
