@@ -14,6 +14,7 @@ public partial class DocsTests
     [InlineData("ldd")]
     [InlineData("readelf")]
     [InlineData("nm")]
+    [InlineData("precompile")]
     public void CliReference_HasEachCommandsHelp(string command)
     {
         var help = CliRunner.Run(command, "--help").Stdout;
