@@ -36,6 +36,10 @@ internal sealed partial class PlanContext
                 var index = i;
                 Place(tls.Size, tls.Align, o => tlsOffsets[index] = o);
             }
+            else if (MisplacedThreadLocal(i) is { } symbol)
+            {
+                errors.Add($"{NameOf(i)}: defines thread-local {symbol} but exports no TLS block (__wasm_init_tls, __tls_size, __tls_align), so its thread-locals cannot be placed: wasm-ld writes such a module for -pthread or -matomics without --shared-memory (its __tls_base is the constant 0) or without --export-if-defined for the three; see docs/threads.md");
+            }
         }
 
         if (offset > uint.MaxValue)
@@ -46,6 +50,14 @@ internal sealed partial class PlanContext
 
         return (offsets, tlsOffsets, (uint)offset, alignment);
     }
+
+    /// <summary>A thread-local the module defines although it has no TLS block (a relocatable module only: a fixed main
+    /// keeps its own thread-locals); null when there is none. Such a module would address its thread-locals from a
+    /// <c>__tls_base</c> the loader never sets, silently sharing memory at address 0 with every other such module.</summary>
+    private string? MisplacedThreadLocal(int index) =>
+        index == mainIndex && kind == MainKind.Fixed
+            ? null
+            : ModuleSymbols.Of(modules[index].Module).FirstOrDefault(s => s.IsDefined && s.Kind == SymbolKind.Tls)?.Name;
 
     /// <summary>A module with thread-local data exports <c>__wasm_init_tls</c> and its block's size and alignment as constants;
     /// null when it has no block or an empty one.</summary>

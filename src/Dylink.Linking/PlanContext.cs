@@ -252,11 +252,6 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
         }
 
         var symbol = definition.Symbol;
-        if (symbol.Kind == SymbolKind.Tls && TlsBlock(definition.Provider) is null)
-        {
-            errors.Add($"{NameOf(importer)}: {import.Name}: thread-local in {NameOf(definition.Provider)}, which exports no TLS block (link it with --export-if-defined for __wasm_init_tls, __tls_size and __tls_align)");
-        }
-
         if (symbol.Kind is SymbolKind.Data or SymbolKind.Tls && (isGot || !import.Global!.Mutable))
         {
             return new DataAddressBinding(import, definition.Provider, symbol.Name,

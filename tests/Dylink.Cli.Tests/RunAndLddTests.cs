@@ -189,6 +189,15 @@ public class RunAndLddTests
     }
 
     [Fact]
+    public void Ldd_ThreadLocalsWithoutATlsBlock_Exit127_RatherThanSitAtAddressZero()
+    {
+        // Real clang-19 -pthread output linked without --shared-memory: __tls_base is the constant 0.
+        var (code, stdout, stderr) = CliRunner.Run("ldd", Fixtures.PathOf("tls/broken/libtls_noshm.so"));
+        Assert.Equal((127, ""), (code, stdout));
+        Assert.Equal("dylink: libtls_noshm.so: defines thread-local tls_counter but exports no TLS block (__wasm_init_tls, __tls_size, __tls_align), so its thread-locals cannot be placed: wasm-ld writes such a module for -pthread or -matomics without --shared-memory (its __tls_base is the constant 0) or without --export-if-defined for the three; see docs/threads.md\n", stderr);
+    }
+
+    [Fact]
     public void Ldd_ShowsTheTlsBlock()
     {
         var (code, stdout, _) = CliRunner.Run("ldd", Fixtures.PathOf("tls/unshared/libtls_use.so"));
