@@ -86,6 +86,8 @@ internal static class LddCommand
         w.WriteLine(plan.Kind switch
         {
             MainKind.Fixed => $"main: {plan.Main!.Name} (non-PIE: owns memory, table and stack; libraries' data from its {memory.Allocator ?? "(no allocator)"})",
+            // A PIE main and a side module look alike (both relocatable); only a command has _start.
+            MainKind.Relocatable when plan.Main!.Module.FindExport("_start") is null => $"root: {plan.Main.Name} (relocatable, no _start: a library or a reactor)",
             MainKind.Relocatable => $"main: {plan.Main!.Name} (PIE)",
             _ => "main: none (host)",
         });

@@ -198,6 +198,13 @@ public class RunAndLddTests
     }
 
     [Fact]
+    public void Ldd_OfALibrary_CallsItTheRoot_NotAMain()
+    {
+        Assert.StartsWith("root: libtop.so (relocatable, no _start: a library or a reactor)\n", CliRunner.Run("ldd", Fixtures.PathOf("libtop.so")).Stdout, StringComparison.Ordinal);
+        Assert.StartsWith("main: main.wasm (PIE)\n", CliRunner.Run("ldd", E2e("pie")).Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Ldd_ShowsTheTlsBlock()
     {
         var (code, stdout, _) = CliRunner.Run("ldd", Fixtures.PathOf("tls/unshared/libtls_use.so"));
