@@ -17,7 +17,7 @@ namespace Dylink.Cli;
 /// </remarks>
 internal static class Graph
 {
-    /// <summary>One node: a module of the plan, or the host (C# functions).</summary>
+    /// <summary>One node: a module of the plan, or the host (WASI and C# functions).</summary>
     private sealed record Node(string Id, string Label, string Detail, bool IsMain, bool IsHost);
 
     /// <summary>One edge: from the importing or needing module to the library or provider.</summary>
