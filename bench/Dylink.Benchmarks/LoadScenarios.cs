@@ -103,6 +103,19 @@ internal static class LoadScenarios
             })));
             using (var program = PreparedProgram.Prepare(LinkPlanner.PlanHosted(options), options))
             {
+                // Memory per library: process working set (native instances, GOT globals, managed bookkeeping) and the
+                // linear memory the libraries' data takes, over one tenant's load, after a warm-up tenant.
+                program.Instantiate().Dispose();
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                var before = Environment.WorkingSet;
+                using (var tenant = program.Instantiate())
+                {
+                    GC.Collect();
+                    results[$"{prefix}_working_set_bytes_per_library"] = (double)(Environment.WorkingSet - before) / n;
+                    results[$"{prefix}_linear_memory_bytes_per_library"] = (double)tenant.Plan.Memory.BlockSize / n;
+                }
+
                 Record("dylink_reuse", PerLibrary(() =>
                 {
                     DynamicLinker? tenant = null;
@@ -164,6 +177,24 @@ internal static class LoadScenarios
                 tenant!.Dispose();
                 return time;
             }));
+        }
+    }
+
+    public static void PrintMemory(IReadOnlyList<int> counts, Dictionary<string, double> r)
+    {
+        Console.WriteLine();
+        Console.WriteLine("memory per loaded library (one tenant)   process working set   linear memory (data)");
+        foreach (var toolchain in new[] { "emcc", "clang19" })
+        {
+            foreach (var n in counts)
+            {
+                var key = $"load_{toolchain}_n{n}";
+                if (r.TryGetValue($"{key}_working_set_bytes_per_library", out var ws))
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{toolchain,-7} N={n,-5}                        {ws / 1024,12:F1} KiB   {r[$"{key}_linear_memory_bytes_per_library"],12:F0} bytes"));
+                }
+            }
         }
     }
 
