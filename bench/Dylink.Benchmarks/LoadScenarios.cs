@@ -103,6 +103,18 @@ internal static class LoadScenarios
             })));
             using (var program = PreparedProgram.Prepare(LinkPlanner.PlanHosted(options), options))
             {
+                // Memory per library: process working set (native instances and their vmctx, globals, the store's
+                // bookkeeping, managed objects) over ten tenants kept alive at once, after a warm-up tenant; and the linear
+                // memory the libraries' data takes.
+                program.Instantiate().Dispose();
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                var before = Environment.WorkingSet;
+                var tenants = Enumerable.Range(0, 10).Select(_ => program.Instantiate()).ToList();
+                GC.Collect();
+                results[$"{prefix}_working_set_bytes_per_library"] = (double)(Environment.WorkingSet - before) / (10 * n);
+                results[$"{prefix}_linear_memory_bytes_per_library"] = (double)tenants[0].Plan.Memory.BlockSize / n;
+                tenants.ForEach(t => t.Dispose());
                 Record("dylink_reuse", PerLibrary(() =>
                 {
                     DynamicLinker? tenant = null;
@@ -164,6 +176,24 @@ internal static class LoadScenarios
                 tenant!.Dispose();
                 return time;
             }));
+        }
+    }
+
+    public static void PrintMemory(IReadOnlyList<int> counts, Dictionary<string, double> r)
+    {
+        Console.WriteLine();
+        Console.WriteLine("memory per loaded library (10 tenants)  process working set   linear memory (data)");
+        foreach (var toolchain in new[] { "emcc", "clang19" })
+        {
+            foreach (var n in counts)
+            {
+                var key = $"load_{toolchain}_n{n}";
+                if (r.TryGetValue($"{key}_working_set_bytes_per_library", out var ws))
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{toolchain,-7} N={n,-5}                        {ws / 1024,12:F1} KiB   {r[$"{key}_linear_memory_bytes_per_library"],12:F0} bytes"));
+                }
+            }
         }
     }
 

@@ -83,6 +83,17 @@ internal static class Scenarios
             (local.get $acc)))
         """;
 
+    // A library nothing else depends on, so that dlclose really unloads it (libprovider and libcaller need each other).
+    private const string Small = """
+        (module
+          (@dylink.0 (mem-info (memory 4 2)))
+          (import "env" "memory" (memory 0))
+          (import "env" "__indirect_function_table" (table 0 funcref))
+          (import "env" "__memory_base" (global i32))
+          (import "env" "__table_base" (global i32))
+          (func (export "small") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))
+        """;
+
     public static void Run(string? jsonPath, IReadOnlyList<int> libraryCounts, bool calls, bool scaling)
     {
         var dir = Directory.CreateTempSubdirectory("dylink-bench").FullName;
@@ -92,6 +103,7 @@ internal static class Scenarios
             File.WriteAllBytes(Path.Combine(dir, "libcaller.so"), Wasmtime.Module.ConvertText(Caller));
             File.WriteAllBytes(Path.Combine(dir, "libdirect.so"), Wasmtime.Module.ConvertText(Direct));
             File.WriteAllBytes(Path.Combine(dir, "libhost.so"), Wasmtime.Module.ConvertText(Host));
+            File.WriteAllBytes(Path.Combine(dir, "libsmall.so"), Wasmtime.Module.ConvertText(Small));
             var results = new Dictionary<string, double>(StringComparer.Ordinal);
             if (calls)
             {
@@ -110,6 +122,7 @@ internal static class Scenarios
             }
 
             LoadScenarios.Print(libraryCounts, results);
+            LoadScenarios.PrintMemory(libraryCounts, results);
             LoadScenarios.PrintScaling(results);
             if (jsonPath is not null)
             {
@@ -138,6 +151,7 @@ internal static class Scenarios
         }
 
         results["unload_reload_bytes_per_cycle"] = LeakPerCycle(dir);
+        results["dlopen_cached_small_us"] = DlopenLatency(dir);
         results["example_load_warm_cache_ms"] = WarmCacheLoadTime(dir);
         var (plan, load) = ExampleLoadTimes();
         results["example_plan_ms"] = plan;
@@ -236,6 +250,32 @@ internal static class Scenarios
         return (double)(Environment.WorkingSet - before) / Cycles;
     }
 
+    /// <summary>
+    /// dlopen of a small library whose code this linker has compiled before (the usual plugin re-open): median of 200
+    /// <c>Open</c> calls, each followed by a <c>Close</c> (which unloads it) outside the clock. Each open plans,
+    /// instantiates, fills slots and runs constructors.
+    /// </summary>
+    private static double DlopenLatency(string dir)
+    {
+        using var linker = new DynamicLinker();
+        linker.LoadLibraries(new LinkOptions { SearchPaths = [dir] });
+        var times = new List<double>();
+        for (var i = 0; i < 220; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            var handle = linker.Open("libsmall.so");
+            times.Add(watch.Elapsed.TotalMicroseconds);
+            linker.Close(handle);
+        }
+
+        if (linker.UnloadedInstances != times.Count)
+        {
+            throw new InvalidOperationException("libsmall.so was not unloaded by every dlclose");
+        }
+
+        return Median(times.Skip(20));
+    }
+
     /// <summary>Median of 20 loads of the hello example in fresh linkers sharing a warm on-disk compiled-code cache.</summary>
     private static double WarmCacheLoadTime(string dir)
     {
@@ -315,6 +355,8 @@ internal static class Scenarios
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"rebinding trampoline vs direct cross-module call: {r["loop_forwarded"] / r["loop_direct"]:F2}x; GOT.func call_indirect vs direct: {r["loop_indirect"] / r["loop_direct"]:F2}x"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"dlopen of a small library compiled before (opened and closed 200 times): {r["dlopen_cached_small_us"]:F1} µs (median)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"one dlopen/dlclose cycle leaks {r["unload_reload_bytes_per_cycle"] / 1024:F1} KiB of process memory (unloaded instances stay in the store); linear memory: 0"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
