@@ -219,10 +219,12 @@ internal static class Scenarios
         const int Cycles = 2000;
         using var linker = new DynamicLinker();
         linker.LoadLibraries(new LinkOptions { SearchPaths = [dir] });
+        // libsmall.so, which nothing needs, so that every Close really unloads it (checked below): a library that stays
+        // loaded would measure nothing.
         void Cycle()
         {
-            var handle = linker.Open("libprovider.so");
-            linker.Symbol(handle, "tiny");
+            var handle = linker.Open("libsmall.so");
+            linker.Symbol(handle, "small");
             linker.Close(handle);
         }
 
@@ -245,6 +247,11 @@ internal static class Scenarios
         if (linker.Memory.GetLength() != memoryBefore)
         {
             throw new InvalidOperationException("linear memory grew over open/close cycles");
+        }
+
+        if (linker.UnloadedInstances != Cycles + 100)
+        {
+            throw new InvalidOperationException($"libsmall.so was unloaded {linker.UnloadedInstances} times in {Cycles + 100} cycles");
         }
 
         return (double)(Environment.WorkingSet - before) / Cycles;
