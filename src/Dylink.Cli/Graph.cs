@@ -228,15 +228,14 @@ internal static class Graph
         {
             foreach (var b in m.Imports)
             {
-                var (provider, kind) = b switch
+                var provider = b is HostBinding ? host : plan.ProviderOf(b) ?? -1;
+                var kind = b switch
                 {
-                    FunctionBinding f => (f.Provider, "func"),
-                    GlobalBinding g => (g.Provider, "global"),
-                    DataAddressBinding d => (d.Provider, d.IsTls ? "tls" : "data"),
-                    FunctionAddressBinding a => (plan.Slots[a.Slot].Provider, "&func"),
-                    TagBinding t => (t.Provider, "tag"),
-                    HostBinding => (host, "func"),
-                    _ => (-1, string.Empty),
+                    GlobalBinding => "global",
+                    DataAddressBinding d => d.IsTls ? "tls" : "data",
+                    FunctionAddressBinding => "&func",
+                    TagBinding => "tag",
+                    _ => "func",
                 };
                 if (provider < 0 || provider == m.Index)
                 {

@@ -131,15 +131,7 @@ internal static class LddCommand
     {
         foreach (var m in plan.Modules)
         {
-            var used = m.Imports.Select(b => b switch
-            {
-                FunctionBinding f => f.Provider,
-                GlobalBinding g => g.Provider,
-                DataAddressBinding d => d.Provider,
-                FunctionAddressBinding a => plan.Slots[a.Slot].Provider,
-                TagBinding t => t.Provider,
-                _ => -1,
-            }).ToHashSet();
+            var used = m.Imports.Select(plan.ProviderOf).OfType<int>().ToHashSet();
             foreach (var needed in m.Needed.Where(n => !used.Contains(n)))
             {
                 yield return $"unused: {plan.Modules[needed].Name} (needed by {m.Name})";

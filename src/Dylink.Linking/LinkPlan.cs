@@ -140,4 +140,16 @@ public sealed record LinkPlan(
 
     /// <summary>The main module, if the program has a wasm main.</summary>
     public PlannedModule? Main => Modules.FirstOrDefault(m => m.IsMain);
+
+    /// <summary>The module an import is bound to (a function, global, address, function slot or tag it provides); null
+    /// for what the loader or the host provides. What "depends on" means for unloading, <c>ldd -u</c> and the graph.</summary>
+    public int? ProviderOf(ImportBinding binding) => binding switch
+    {
+        FunctionBinding f => f.Provider,
+        GlobalBinding g => g.Provider,
+        DataAddressBinding d => d.Provider,
+        FunctionAddressBinding a => Slots[a.Slot].Provider,
+        TagBinding t => t.Provider,
+        _ => null,
+    };
 }

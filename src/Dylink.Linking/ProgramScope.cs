@@ -142,14 +142,7 @@ public sealed class ProgramScope
             _modules.Add(module);
             _live.Add(true);
             _global.Add(global);
-            _uses.Add([.. module.Imports.Select(b => b switch
-            {
-                FunctionBinding f => f.Provider,
-                GlobalBinding g => g.Provider,
-                DataAddressBinding d => d.Provider,
-                FunctionAddressBinding a => plan.Slots[a.Slot].Provider,
-                _ => -1,
-            }).Where(p => p >= 0)]);
+            _uses.Add([.. module.Imports.Select(plan.ProviderOf).OfType<int>()]);
             if (global)
             {
                 Global.AddModule(module.Index, module.Name, ModuleSymbols.Of(module.Module), i => _modules[i].Name);

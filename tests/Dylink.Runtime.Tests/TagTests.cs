@@ -87,6 +87,22 @@ public class TagTests
     }
 
     [Fact]
+    public void ALibraryWhoseTagIsImported_StaysLoadedUntilItsImporterGoes()
+    {
+        // libuser.so binds to nothing of libdef.so but its tag (no NEEDED entry): that binding alone is a dependency.
+        var source = new InMemorySource()
+            .Add("libdef.so", Side("""(tag (export "__c_longjmp") (param i32))"""))
+            .Add("libuser.so", Side("""(import "env" "__c_longjmp" (tag (param i32)))"""));
+        using var linker = Host(source);
+        var definer = linker.Open("libdef.so", OpenMode.Now | OpenMode.Global);
+        var user = linker.Open("libuser.so", OpenMode.Now | OpenMode.Global);
+        linker.Close(definer);
+        Assert.True(linker.IsLoaded(definer));
+        linker.Close(user);
+        Assert.False(linker.IsLoaded(definer));
+    }
+
+    [Fact]
     public void CatchAll_InAThirdLibrary_RethrowsToTheFirst()
     {
         // librethrow.so catches everything with catch_all_ref and rethrows with throw_ref; libcatch.so still sees the payload.
