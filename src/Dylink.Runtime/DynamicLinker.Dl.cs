@@ -304,11 +304,9 @@ public sealed partial class DynamicLinker
     /// <summary>A call through a stale pointer or GOT entry ends with a message naming the library and symbol, never in freed code.</summary>
     private Function StaleStub(string library, string symbol, Function? like)
     {
-        var message = $"{library}: {symbol} was called after {library} was unloaded (dlclose)";
         IReadOnlyList<ValueKind> parameters = like is { IsNull: false } ? like.Parameters : [];
         IReadOnlyList<ValueKind> results = like is { IsNull: false } ? like.Results : [];
-        return Function.FromCallback(_store, (Caller _, ReadOnlySpan<ValueBox> _, Span<ValueBox> _) => throw new LoadException(library, message),
-            parameters, results);
+        return HostFunctions.Trap(_store, library, $"{library}: {symbol} was called after {library} was unloaded (dlclose)", parameters, results);
     }
 
     private void ReleaseMemory(int index)

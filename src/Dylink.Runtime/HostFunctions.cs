@@ -13,6 +13,12 @@ internal static class HostFunctions
 
     public static Function Create(Store store, Delegate callback) => Typed(store, callback) ?? Untyped(store, callback);
 
+    /// <summary>A function of the given signature that fails with <paramref name="message"/> when called: the loader's
+    /// traps (a weak undefined function, a call into an unloaded library). Wasmtime wraps the exception, so the caller
+    /// sees the module and the message as the cause (<c>dylink run</c> reports it as a trap).</summary>
+    public static Function Trap(Store store, string module, string message, IReadOnlyList<ValueKind> parameters, IReadOnlyList<ValueKind> results) =>
+        Function.FromCallback(store, (Caller _, ReadOnlySpan<ValueBox> _, Span<ValueBox> _) => throw new LoadException(module, message), parameters, results);
+
     /// <summary>
     /// A <c>Func</c>/<c>Action</c> over int, long, float and double goes to Wasmtime's matching generic
     /// <c>FromCallback</c>, which converts values without boxing: a wasm → C# call then allocates nothing (the untyped

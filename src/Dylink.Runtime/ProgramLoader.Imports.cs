@@ -124,8 +124,7 @@ internal sealed partial class ProgramLoader
         if (import.Kind == ExternalKind.Function)
         {
             var type = m.Module.Types[(int)import.TypeIndex];
-            var name = $"{m.Name}: called weak undefined function {import.Name}";
-            return Function.FromCallback(store, (Caller _, ReadOnlySpan<ValueBox> _, Span<ValueBox> _) => throw new LoadException(m.Name, name),
+            return HostFunctions.Trap(store, m.Name, $"{m.Name}: called weak undefined function {import.Name}",
                 [.. type.Parameters.Select(Kind)], [.. type.Results.Select(Kind)]);
         }
 
