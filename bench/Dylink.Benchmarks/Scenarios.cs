@@ -17,82 +17,52 @@ internal static class Scenarios
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    // tiny(x) = x + 1; each loop threads its accumulator through the calls so none can be skipped.
-    private const string Provider = """
+    // A side module with nothing of its own in memory or table: the imports every one of them has, then its body.
+    private static string Side(string dylink, string body) => $$"""
         (module
-          (@dylink.0 (mem-info (memory 0 0)) (needed "libcaller.so"))
+          (@dylink.0 {{dylink}})
           (import "env" "memory" (memory 0))
           (import "env" "__indirect_function_table" (table 0 funcref))
           (import "env" "__memory_base" (global i32))
           (import "env" "__table_base" (global i32))
-          (func $tiny (export "tiny") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
-          (func (export "loop_intra") (param $n i32) (result i32) (local $acc i32)
-            (loop $l (local.set $acc (call $tiny (local.get $acc)))
-              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-            (local.get $acc)))
+          {{body}})
         """;
+
+    // A measured loop: calls `call` (which takes and returns the accumulator) $n times, threading the accumulator through
+    // every call so that none can be skipped.
+    private static string Loop(string name, string call) => $$"""
+        (func (export "{{name}}") (param $n i32) (result i32) (local $acc i32)
+          (loop $l (local.set $acc {{call}})
+            (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+          (local.get $acc))
+        """;
+
+    // tiny(x) = x + 1.
+    private static readonly string Provider = Side("""(mem-info (memory 0 0)) (needed "libcaller.so")""", """
+        (func $tiny (export "tiny") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+        """ + Loop("loop_intra", "(call $tiny (local.get $acc))"));
 
     // libcaller is needed by libprovider, so it is instantiated first: its import of tiny is forwarded through a thunk.
-    private const string Caller = """
-        (module
-          (@dylink.0 (mem-info (memory 0 0)))
-          (import "env" "memory" (memory 0))
-          (import "env" "__indirect_function_table" (table 0 funcref))
-          (import "env" "__memory_base" (global i32))
-          (import "env" "__table_base" (global i32))
-          (import "env" "tiny" (func $tiny (param i32) (result i32)))
-          (import "GOT.func" "tiny" (global $tiny_ptr (mut i32)))
-          (type $t (func (param i32) (result i32)))
-          (func (export "loop_forwarded") (param $n i32) (result i32) (local $acc i32)
-            (loop $l (local.set $acc (call $tiny (local.get $acc)))
-              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-            (local.get $acc))
-          (func (export "loop_indirect") (param $n i32) (result i32) (local $acc i32)
-            (loop $l (local.set $acc (call_indirect (type $t) (local.get $acc) (global.get $tiny_ptr)))
-              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-            (local.get $acc)))
-        """;
+    private static readonly string Caller = Side("(mem-info (memory 0 0))", """
+        (import "env" "tiny" (func $tiny (param i32) (result i32)))
+        (import "GOT.func" "tiny" (global $tiny_ptr (mut i32)))
+        (type $t (func (param i32) (result i32)))
+        """ + Loop("loop_forwarded", "(call $tiny (local.get $acc))")
+            + Loop("loop_indirect", "(call_indirect (type $t) (local.get $acc) (global.get $tiny_ptr))"));
 
     // libdirect needs libprovider, so libprovider exists first and the import is bound directly.
-    private const string Direct = """
-        (module
-          (@dylink.0 (mem-info (memory 0 0)) (needed "libprovider.so"))
-          (import "env" "memory" (memory 0))
-          (import "env" "__indirect_function_table" (table 0 funcref))
-          (import "env" "__memory_base" (global i32))
-          (import "env" "__table_base" (global i32))
-          (import "env" "tiny" (func $tiny (param i32) (result i32)))
-          (func (export "loop_direct") (param $n i32) (result i32) (local $acc i32)
-            (loop $l (local.set $acc (call $tiny (local.get $acc)))
-              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-            (local.get $acc)))
-        """;
+    private static readonly string Direct = Side("""(mem-info (memory 0 0)) (needed "libprovider.so")""", """
+        (import "env" "tiny" (func $tiny (param i32) (result i32)))
+        """ + Loop("loop_direct", "(call $tiny (local.get $acc))"));
 
     // A C# function called from wasm: host_tiny(x) = x + 1, the same work as tiny.
-    private const string Host = """
-        (module
-          (@dylink.0 (mem-info (memory 0 0)))
-          (import "env" "memory" (memory 0))
-          (import "env" "__indirect_function_table" (table 0 funcref))
-          (import "env" "__memory_base" (global i32))
-          (import "env" "__table_base" (global i32))
-          (import "env" "host_tiny" (func $host_tiny (param i32) (result i32)))
-          (func (export "loop_host") (param $n i32) (result i32) (local $acc i32)
-            (loop $l (local.set $acc (call $host_tiny (local.get $acc)))
-              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-            (local.get $acc)))
-        """;
+    private static readonly string Host = Side("(mem-info (memory 0 0))", """
+        (import "env" "host_tiny" (func $host_tiny (param i32) (result i32)))
+        """ + Loop("loop_host", "(call $host_tiny (local.get $acc))"));
 
     // A library nothing else depends on, so that dlclose really unloads it (libprovider and libcaller need each other).
-    private const string Small = """
-        (module
-          (@dylink.0 (mem-info (memory 4 2)))
-          (import "env" "memory" (memory 0))
-          (import "env" "__indirect_function_table" (table 0 funcref))
-          (import "env" "__memory_base" (global i32))
-          (import "env" "__table_base" (global i32))
-          (func (export "small") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))
-        """;
+    private static readonly string Small = Side("(mem-info (memory 4 2))",
+        """(func (export "small") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))""");
 
     public static void Run(string? jsonPath, IReadOnlyList<int> libraryCounts, bool calls, bool scaling)
     {
