@@ -55,17 +55,17 @@ internal sealed partial class PlanContext
     /// keeps its own thread-locals); null when there is none. Such a module would address its thread-locals from a
     /// <c>__tls_base</c> the loader never sets, silently sharing memory at address 0 with every other such module.</summary>
     private string? MisplacedThreadLocal(int index) =>
-        index == mainIndex && kind == MainKind.Fixed
-            ? null
-            : ModuleSymbols.Of(modules[index].Module).FirstOrDefault(s => s.IsDefined && s.Kind == SymbolKind.Tls)?.Name;
+        KeepsOwnTls(index) ? null : ModuleSymbols.Of(modules[index].Module).FirstOrDefault(s => s.IsDefined && s.Kind == SymbolKind.Tls)?.Name;
+
+    /// <summary>A fixed main keeps its thread-locals at its own absolute addresses: the loader places no block for it.</summary>
+    private bool KeepsOwnTls(int index) => index == mainIndex && kind == MainKind.Fixed;
 
     /// <summary>A module with thread-local data exports <c>__wasm_init_tls</c> and its block's size and alignment as constants;
     /// null when it has no block or an empty one.</summary>
     private (uint Size, uint Align)? TlsBlock(int index)
     {
         var module = modules[index].Module;
-        if (index == mainIndex && kind == MainKind.Fixed
-            || !module.Exports.Any(e => e.Name == WellKnownSymbols.InitTls && e.Kind == ExternalKind.Function))
+        if (KeepsOwnTls(index) || !module.Exports.Any(e => e.Name == WellKnownSymbols.InitTls && e.Kind == ExternalKind.Function))
         {
             return null;
         }
