@@ -9,8 +9,15 @@ namespace Dylink.Runtime;
 /// host — into one Wasmtime store, and gives typed access to its symbols. The sole owner of the engine, the store,
 /// the memory and the table: disposing it frees everything.
 /// </summary>
-/// <remarks>Thread-safe: every operation takes the linker's lock, so calls from several threads run one at a time
-/// (a call into guest code holds it until it returns).</remarks>
+/// <remarks>
+/// Thread-safe: every operation — loads, <c>dlopen</c>/<c>dlsym</c>/<c>dlclose</c>, rebinding, reloads, and every
+/// call into guest code through <see cref="GuestFunction"/> or the typed delegates — passes one gate, so calls from
+/// several threads run one at a time (a call into guest code holds it until it returns; a guest's own <c>dlopen</c>
+/// re-enters it). <see cref="Dispose"/> waits for the call in flight, or interrupts it when epoch checks are on
+/// (<see cref="DynamicLinkerOptions.Timeout"/> or <see cref="DynamicLinkerOptions.AllowReloadWhileRunning"/>); every
+/// later call throws <see cref="ObjectDisposedException"/>. <see cref="Memory"/> and <see cref="Table"/> are the raw
+/// Wasmtime objects: use them from one thread, or from a host function the guest called.
+/// </remarks>
 /// <example>
 /// <code>
 /// using var linker = new DynamicLinker();
@@ -18,23 +25,24 @@ namespace Dylink.Runtime;
 /// int exitCode = linker.RunMain();
 /// </code>
 /// </example>
-public sealed partial class DynamicLinker : IDisposable
+public sealed class DynamicLinker : IDisposable
 {
     private readonly DynamicLinkerOptions _options;
     private readonly Engine _engine;
     private readonly Store _store;
-    private readonly Linker _hostModules;
+    private readonly Linker _wasi;
     private readonly Dictionary<string, Function> _hostFunctions = new(StringComparer.Ordinal);
-    private readonly ProgramState _state = new();
     private readonly ModuleCache _modules;
     private readonly bool _ownsEngine;
-
-    // One lock per linker (reentrant: a guest's dlopen runs inside RunMain on the same thread). The store is used by one
-    // thread at a time, as Wasmtime requires; other threads wait for the current call into the program to return.
-    private readonly object _gate = new();
-    private ProgramScope? _scope;
-    private LinkOptions _linkOptions = new();
-    private bool _disposed;
+    private readonly StoreGate _gate;
+    private readonly GuestAbi _guestAbi;
+    private readonly Timer? _ticks;
+    private LoadedParts? _loaded;
+    private ReloadWatcher? _watcher;
+    // True while a load is between its start and its commit: its modules have indices nobody else knows yet, so a
+    // dlopen from code it runs then (a start function, relocations) is refused rather than planned over them.
+    private bool _preparing;
+    private int _reloads;
 
     /// <summary>Creates a linker with its own engine and store. WASI preview1 is available to the program with the
     /// host's standard output and error and no arguments, until <see cref="ConfigureWasi"/> says otherwise.</summary>
@@ -54,22 +62,31 @@ public sealed partial class DynamicLinker : IDisposable
         _store = new Store(_engine);
         _store.SetLimits(memorySize: _options.MaxMemory, tableElements: _options.MaxTableElements,
             instances: _options.MaxInstances, tables: _options.MaxInstances, memories: _options.MaxInstances);
-        _hostModules = new Linker(_engine);
-        _hostModules.DefineWasi();
+        _wasi = new Linker(_engine);
+        _wasi.DefineWasi();
+        var epochChecks = NeedsEpochChecks(_options);
+        _gate = new StoreGate(this, Release, epochChecks ? _engine.IncrementEpoch : null, _options.Timeout);
 
         // Calling WASI without a configuration aborts the process inside Wasmtime: always have one.
         _store.SetWasiConfiguration(new WasiConfiguration().WithInheritedStandardOutput().WithInheritedStandardError());
-        DefineLoaderFunctions();
-        if (EpochChecks)
+        _guestAbi = new GuestAbi(this, () => Program);
+        foreach (var (name, function) in _guestAbi.Define(_store))
         {
-            EnableEpochChecks();
+            _hostFunctions[name] = function;
+        }
+
+        if (epochChecks)
+        {
+            _store.SetEpochDeadline(1);
+            _store.SetEpochDeadlineCallback(_ => AtEpochCheck());
+            _ticks = new Timer(_ => Tick(), null, 20, 20);
         }
     }
 
     internal static Config EngineConfig(DynamicLinkerOptions options)
     {
         // Exception handling (standard encoding: exnref, try_table) for C++ exceptions and setjmp/longjmp; the tags
-        // they throw are shared between modules (ProgramLoader.InstantiateWithTags). memory64 is on by default in
+        // they throw are shared between modules (LoadTransaction.InstantiateWithTags). memory64 is on by default in
         // Wasmtime 50; asked for explicitly because wasm64 programs (64-bit memory and table64) depend on it.
         var config = new Config().WithExceptions(true).WithMemory64(true);
         if (NeedsEpochChecks(options))
@@ -90,42 +107,37 @@ public sealed partial class DynamicLinker : IDisposable
         return config;
     }
 
+    private static bool NeedsEpochChecks(DynamicLinkerOptions options) => options.AllowReloadWhileRunning || options.Timeout is not null;
+
     /// <summary>Modules compiled so far (each distinct module once).</summary>
     internal int CompiledModules => _modules.Count;
 
     /// <summary>The plan of the loaded program.</summary>
     /// <exception cref="InvalidOperationException">Nothing is loaded.</exception>
-    public LinkPlan Plan { get; private set; } = null!;
+    public LinkPlan Plan => _gate.Run(() => Program.Plan);
 
-    /// <summary>The program's linear memory.</summary>
+    /// <summary>The program's linear memory (the raw Wasmtime object: not gated, see the remarks on the class).</summary>
     /// <exception cref="InvalidOperationException">Nothing is loaded.</exception>
-    public Memory Memory => Program.Memory;
+    public Memory Memory => _gate.Run(() => Program.State.Memory);
 
-    /// <summary>Loaded modules' instances by module index; unloaded ones stay (Wasmtime frees instances only with the store).</summary>
-    internal IReadOnlyList<Wasmtime.Instance?> Instances => Program.Instances;
-
-    /// <summary>The program's function table.</summary>
+    /// <summary>The program's function table (the raw Wasmtime object: not gated, see the remarks on the class).</summary>
     /// <exception cref="InvalidOperationException">Nothing is loaded.</exception>
-    public Table Table => Program.Table;
+    public Table Table => _gate.Run(() => Program.State.Table);
 
-    private ProgramState Program
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return _scope is null ? throw new InvalidOperationException("no program is loaded: call Load first") : _state;
-        }
-    }
+    /// <summary>Instances of unloaded libraries still held by the store (Wasmtime frees instances only with their store).</summary>
+    public int UnloadedInstances => _gate.Run(() => _loaded?.Lifecycle.UnloadedInstances ?? 0);
 
     /// <summary>The program's scope: what is loaded, the global symbols, the slots.</summary>
-    internal ProgramScope Scope => _scope ?? throw new InvalidOperationException("no program is loaded: call Load first");
+    internal ProgramScope Scope => Program.Scope;
+
+    private LinkedProgram Program => Loaded.Program;
+
+    private LoadedParts Loaded => _loaded ?? throw new InvalidOperationException("no program is loaded: call Load first");
+
+    private Action<string>? Trace => _options.Debug == DebugTrace.None ? null : _options.Trace ?? Console.Error.WriteLine;
 
     /// <summary>Sets the WASI configuration (arguments, environment, preopened directories, standard streams).</summary>
-    public void ConfigureWasi(WasiConfiguration configuration)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _store.SetWasiConfiguration(configuration);
-    }
+    public void ConfigureWasi(WasiConfiguration configuration) => _gate.Run(() => _store.SetWasiConfiguration(configuration));
 
     /// <summary>Makes a C# function available to wasm modules as the <c>env</c> symbol <paramref name="name"/>.</summary>
     /// <param name="name">The symbol name modules import.</param>
@@ -135,8 +147,8 @@ public sealed partial class DynamicLinker : IDisposable
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(callback);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_scope is not null)
+        using var entry = _gate.Enter();
+        if (_loaded is not null)
         {
             throw new InvalidOperationException("host functions must be defined before the program is loaded");
         }
@@ -149,20 +161,21 @@ public sealed partial class DynamicLinker : IDisposable
     /// <exception cref="WasmFormatException">A module is malformed.</exception>
     /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed.</exception>
     public void Load(string mainPath, LinkOptions? options = null) =>
-        Load(LinkPlanner.Plan(mainPath, WithHostSymbols(options ?? new LinkOptions())), options);
+        _gate.Run(() => Start(LinkPlanner.Plan(mainPath, WithHostSymbols(options ?? new LinkOptions())), options, null));
 
     /// <summary>Plans and loads a program whose main module is given as bytes (see <see cref="LinkPlanner.Plan(string, ReadOnlyMemory{byte}, LinkOptions)"/>).</summary>
     /// <exception cref="LinkException">Libraries are missing, symbols undefined, or imports mismatched.</exception>
     /// <exception cref="WasmFormatException">A module is malformed.</exception>
     /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed.</exception>
     public void Load(string name, ReadOnlyMemory<byte> mainBytes, LinkOptions? options = null) =>
-        Load(LinkPlanner.Plan(name, mainBytes, WithHostSymbols(options ?? new LinkOptions())), options);
+        _gate.Run(() => Start(LinkPlanner.Plan(name, mainBytes, WithHostSymbols(options ?? new LinkOptions())), options, null));
 
     /// <summary>Loads libraries with no wasm main: the linker creates memory and table, and the functions defined with
     /// <see cref="DefineFunction"/> take the main's place.</summary>
     /// <exception cref="LinkException">Libraries are missing, symbols undefined, or imports mismatched.</exception>
     /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed.</exception>
-    public void LoadLibraries(LinkOptions options) => Load(LinkPlanner.PlanHosted(WithHostSymbols(options)), options);
+    public void LoadLibraries(LinkOptions options) =>
+        _gate.Run(() => Start(LinkPlanner.PlanHosted(WithHostSymbols(options)), options, null));
 
     /// <summary>Executes a plan made by <see cref="LinkPlanner"/>.</summary>
     /// <param name="plan">The start-up plan.</param>
@@ -174,149 +187,452 @@ public sealed partial class DynamicLinker : IDisposable
     /// store gave), its copy becomes the program's scope instead of one built from the plan.</summary>
     internal void Load(LinkPlan plan, LinkOptions? options, ProgramScope? scope)
     {
-        lock (_gate)
+        ArgumentNullException.ThrowIfNull(plan);
+        _gate.Run(() => Start(plan, options, scope));
+    }
+
+    /// <summary>The start-up load: prepare, commit (the scope, every module permanent), construct. A failure leaves
+    /// nothing loaded; the linker can load again.</summary>
+    private void Start(LinkPlan plan, LinkOptions? options, ProgramScope? scope)
+    {
+        if (_loaded is not null)
         {
-            ArgumentNullException.ThrowIfNull(plan);
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_scope is not null)
-            {
-                throw new InvalidOperationException("a program is loaded already; use Open to add libraries, or a new DynamicLinker");
-            }
+            throw new InvalidOperationException("a program is loaded already; use Open to add libraries, or a new DynamicLinker");
+        }
 
-            if ((_options.Debug & DebugTrace.Symbols) != 0)
-            {
-                foreach (var warning in plan.Warnings)
-                {
-                    Trace!($"symbols: {warning}");
-                }
-            }
+        if (plan.Root is not null)
+        {
+            throw new ArgumentException("a start-up load needs a start-up plan, not a dlopen plan", nameof(plan));
+        }
 
-            var loader = Execute(plan);
-            _scope = scope?.Clone() ?? new ProgramScope(plan, loader.SlotIndices);
-            Plan = plan;
-            _linkOptions = WithHostSymbols(options ?? new LinkOptions());
-            _permanent.UnionWith(plan.Modules.Select(m => m.Index));
+        if ((_options.Debug & DebugTrace.Symbols) != 0)
+        {
+            foreach (var warning in plan.Warnings)
+            {
+                Trace!($"symbols: {warning}");
+            }
+        }
+
+        var state = new ProgramState();
+        var transaction = Prepare(plan, state);
+        var program = new LinkedProgram(plan, scope?.Clone() ?? new ProgramScope(plan, transaction.SlotIndices), state,
+            WithHostSymbols(options ?? new LinkOptions()), _store);
+        foreach (var record in transaction.NewModules)
+        {
+            record.Permanent = true;
+        }
+
+        _loaded = new LoadedParts(program, new Lifecycle(program, _store, Trace, Forget), new Rebinder(program, _store, Trace));
+        try
+        {
+            transaction.Construct(_loaded.Lifecycle.Constructed);
+        }
+        catch
+        {
+            _loaded = null;
+            throw;
         }
     }
 
-    private Action<string>? Trace => _options.Debug == DebugTrace.None ? null : _options.Trace ?? Console.Error.WriteLine;
-
-    private ProgramLoader Execute(LinkPlan plan)
+    private LoadTransaction Prepare(LinkPlan plan, ProgramState state)
     {
-        var loader = new ProgramLoader(plan, _state, _engine, _store, _hostModules, _hostFunctions, ModuleFunction, _modules, Filter(Trace), _options.Progress);
-        loader.Execute();
-        _constructed.AddRange(plan.ConstructorOrder.Where(i => !plan.Modules[i].IsMain));
-        return loader;
+        var transaction = new LoadTransaction(plan, state, _engine, _store, _wasi, _hostFunctions,
+            (record, name) => Lifecycle.AtExitFunction(_store, state, record, name), _modules, Filter(Trace), _options.Progress);
+        _preparing = true;
+        try
+        {
+            transaction.Prepare();
+        }
+        finally
+        {
+            _preparing = false;
+        }
+
+        return transaction;
+    }
+
+    /// <summary>A <c>dlopen</c>'s load: prepare (rolled back on failure), commit, construct (unloaded again if a
+    /// constructor fails). Returns the root's record.</summary>
+    private ModuleRecord Execute(LinkPlan plan, bool global)
+    {
+        var program = Program;
+        var transaction = Prepare(plan, program.State);
+        program.Scope.Commit(plan, global, transaction.SlotIndices);
+        try
+        {
+            transaction.Construct(Loaded.Lifecycle.Constructed);
+        }
+        catch
+        {
+            Loaded.Lifecycle.Abort(transaction.NewModules);
+            throw;
+        }
+
+        Trace?.Invoke($"opened {plan.Modules[plan.Root!.Value].Name}: {string.Join(", ", plan.NewModules.Select(m => m.Name))}");
+        return program[plan.Root!.Value];
     }
 
     /// <summary>Runs the main module's <c>_start</c> and returns its exit code (0 when it returns normally).</summary>
+    /// <exception cref="InvalidOperationException">Nothing is loaded, or the program has no wasm main.</exception>
     /// <exception cref="LoadException">The main has no <c>_start</c>.</exception>
     /// <exception cref="TrapException">The program trapped.</exception>
     /// <exception cref="TimeoutException">It ran longer than <see cref="DynamicLinkerOptions.Timeout"/>.</exception>
     public int RunMain()
     {
-        lock (_gate)
+        using var entry = _gate.Enter();
+        var program = Program;
+        var main = program.Plan.Main ?? throw new InvalidOperationException("the program has no wasm main module");
+        var record = program[main.Index];
+        var start = record.Instance!.GetFunction(WellKnownSymbols.Start)
+            ?? throw new LoadException(main.Name, $"{main.Name}: has no _start function to run (is it a command module?)");
+        Loaded.Lifecycle.RegisterExitHandler(record);
+        try
         {
-            var main = Plan.Main ?? throw new InvalidOperationException("the program has no wasm main module");
-            var start = Program.Instances[main.Index]!.GetFunction(WellKnownSymbols.Start)
-                ?? throw new LoadException(main.Name, $"{main.Name}: has no _start function to run (is it a command module?)");
-            _runDeadline = _options.Timeout is { } timeout ? DateTime.UtcNow + timeout : null;
-            RegisterLibraryDestructors(main);
-            try
-            {
-                start.Invoke();
-                return 0;
-            }
-            catch (WasmtimeException e) when (e is not TrapException && e.ExitCode is { } code)
-            {
-                return code;
-            }
-            catch (WasmtimeException e) when (e.InnerException is TimeoutException timedOut)
-            {
-                throw new TimeoutException($"{main.Name}: {timedOut.Message}", e);
-            }
-            finally
-            {
-                _runDeadline = null;
-            }
+            start.Invoke();
+            return 0;
+        }
+        catch (WasmtimeException e) when (e is not TrapException && e.ExitCode is { } code)
+        {
+            return code;
+        }
+        catch (WasmtimeException e)
+        {
+            StoreGate.ThrowIfStopped(e, main.Name);
+            throw;
         }
     }
 
     /// <summary>The function the symbol <paramref name="symbol"/> resolves to (first definition in lookup order).</summary>
     /// <exception cref="KeyNotFoundException">No module defines it as a function.</exception>
-    public Function GetFunction(string symbol)
-    {
-        lock (_gate)
-        {
-            var (module, _) = Find(symbol, SymbolKind.Function);
-            return Program.Instances[module]!.GetFunction(symbol)!;
-        }
-    }
+    public GuestFunction GetFunction(string symbol) =>
+        _gate.Run(() => Guest(Program.Find(symbol, SymbolKind.Function)));
 
     /// <summary>The function <paramref name="symbol"/> as a typed delegate (cache it: creating one costs more than a call).</summary>
     /// <exception cref="KeyNotFoundException">No module defines it as a function.</exception>
     /// <exception cref="InvalidCastException">Its signature is not <c>() -> TResult</c>.</exception>
     public Func<TResult?> GetFunction<TResult>(string symbol) =>
-        GetFunction(symbol).WrapFunc<TResult>() ?? throw SignatureMismatch(symbol);
+        Typed(symbol, f => f.WrapFunc<TResult>());
 
     /// <summary>The function <paramref name="symbol"/> as a typed delegate.</summary>
     /// <exception cref="KeyNotFoundException">No module defines it as a function.</exception>
     /// <exception cref="InvalidCastException">Its signature does not match.</exception>
     public Func<T1, TResult?> GetFunction<T1, TResult>(string symbol) =>
-        GetFunction(symbol).WrapFunc<T1, TResult>() ?? throw SignatureMismatch(symbol);
+        Typed(symbol, f => f.WrapFunc<T1, TResult>());
 
     /// <summary>The function <paramref name="symbol"/> as a typed delegate.</summary>
     /// <exception cref="KeyNotFoundException">No module defines it as a function.</exception>
     /// <exception cref="InvalidCastException">Its signature does not match.</exception>
     public Func<T1, T2, TResult?> GetFunction<T1, T2, TResult>(string symbol) =>
-        GetFunction(symbol).WrapFunc<T1, T2, TResult>() ?? throw SignatureMismatch(symbol);
+        Typed(symbol, f => f.WrapFunc<T1, T2, TResult>());
 
     /// <summary>The function <paramref name="symbol"/> as a typed delegate.</summary>
     /// <exception cref="KeyNotFoundException">No module defines it as a function.</exception>
     /// <exception cref="InvalidCastException">Its signature does not match.</exception>
     public Func<T1, T2, T3, TResult?> GetFunction<T1, T2, T3, TResult>(string symbol) =>
-        GetFunction(symbol).WrapFunc<T1, T2, T3, TResult>() ?? throw SignatureMismatch(symbol);
+        Typed(symbol, f => f.WrapFunc<T1, T2, T3, TResult>());
+
+    private T Typed<T>(string symbol, Func<GuestFunction, T?> wrap)
+        where T : Delegate
+    {
+        var function = GetFunction(symbol);
+        return wrap(function) ?? throw new InvalidCastException($"{symbol} has signature {function.Signature}, not the one asked for");
+    }
+
+    private GuestFunction Guest(Definition definition) =>
+        new(_gate, Program[definition.Provider], Program.FunctionOf(definition), definition.Symbol.Name);
 
     /// <summary>Reads the value of the data symbol <paramref name="symbol"/>.</summary>
     /// <exception cref="KeyNotFoundException">No module defines it as data.</exception>
     public T ReadData<T>(string symbol)
-        where T : unmanaged => Memory.Read<T>(GetDataAddress(symbol));
+        where T : unmanaged => _gate.Run(() => Program.State.Memory.Read<T>(DataAddress(symbol)));
 
     /// <summary>Writes the value of the data symbol <paramref name="symbol"/>.</summary>
     /// <exception cref="KeyNotFoundException">No module defines it as data.</exception>
     public void WriteData<T>(string symbol, T value)
-        where T : unmanaged => Memory.Write(GetDataAddress(symbol), value);
-
-    private InvalidCastException SignatureMismatch(string symbol) =>
-        new($"{symbol} has signature {HostFunctions.Signature(GetFunction(symbol))}, not the one asked for");
+        where T : unmanaged => _gate.Run(() => Program.State.Memory.Write(DataAddress(symbol), value));
 
     /// <summary>The address of the data symbol <paramref name="symbol"/> in <see cref="Memory"/>; for a thread-local one,
     /// its address in the TLS block of the program's one thread.</summary>
     /// <exception cref="KeyNotFoundException">No module defines it as data.</exception>
-    public int GetDataAddress(string symbol)
-    {
-        lock (_gate)
-        {
-            if (Scope.Global.TryLookup(symbol, out var definition) && definition.Symbol.Kind == SymbolKind.Tls)
-            {
-                return (int)(Program.TlsBases[definition.Provider] + (definition.Symbol.Value ?? 0));
-            }
+    public int GetDataAddress(string symbol) => _gate.Run(() => (int)DataAddress(symbol));
 
-            var (module, value) = Find(symbol, SymbolKind.Data);
-            return (int)((Scope.Modules[module].IsRelocatable ? Program.MemoryBases[module] : 0) + value);
+    private long DataAddress(string symbol)
+    {
+        var program = Program;
+        if (program.Scope.LookupDefault(symbol) is { Symbol.Kind: SymbolKind.Tls } tls)
+        {
+            return program.ValueOf(tls);
+        }
+
+        return program.ValueOf(program.Find(symbol, SymbolKind.Data));
+    }
+
+    /// <summary>Loads a library and what it needs (<c>dlopen</c>), or finds it loaded already.</summary>
+    /// <param name="name">A library name (searched like NEEDED) or a path; null for the program itself.</param>
+    /// <param name="mode">musl's mode bits; <see cref="OpenMode.Global"/> makes its symbols visible to later lookups.</param>
+    /// <returns>The handle; opening a loaded library again returns the same handle and adds a reference.</returns>
+    /// <exception cref="LinkException">The library or a dependency is missing or malformed, or symbols do not resolve.</exception>
+    /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed; the program is as before.</exception>
+    /// <exception cref="KeyNotFoundException">With <see cref="OpenMode.NoLoad"/>: the library is not loaded.</exception>
+    /// <exception cref="InvalidOperationException">Nothing is loaded, or called from a start function or relocation
+    /// code of a load in progress.</exception>
+    public LibraryHandle Open(string? name, OpenMode mode = OpenMode.Now)
+    {
+        using var entry = _gate.Enter();
+        var program = Program;
+        if (name is null)
+        {
+            return program.ProgramSelf;
+        }
+
+        if (_preparing)
+        {
+            throw new InvalidOperationException($"{name}: cannot be opened while another library is being instantiated or relocated (dlopen from a start function or relocation code)");
+        }
+
+        var global = (mode & OpenMode.Global) != 0;
+        ModuleRecord root;
+        if ((mode & OpenMode.NoLoad) != 0)
+        {
+            root = program.FindLoaded(name) ?? throw new KeyNotFoundException($"{name}: not loaded (RTLD_NOLOAD)");
+        }
+        else
+        {
+            var plan = LinkPlanner.PlanOpen(program.Scope, name, program.LinkOptions);
+            root = plan.FirstNewModule < plan.Modules.Length ? Execute(plan, global) : program[plan.Root!.Value];
+        }
+
+        // As in glibc, a successful RTLD_NOLOAD counts as a reference: it is closed like any other.
+        root.OpenCount++;
+        if (global)
+        {
+            program.Scope.Promote(root.Index);
+        }
+
+        root.NoDelete |= (mode & OpenMode.NoDelete) != 0;
+        return new LibraryHandle(root.Index + 1);
+    }
+
+    /// <summary>The value of a symbol (<c>dlsym</c>): a function's table index (the pointer every module sees), or a data address.</summary>
+    /// <exception cref="KeyNotFoundException">No such symbol in the handle's scope.</exception>
+    /// <exception cref="ArgumentException">The handle is not a loaded library.</exception>
+    public int Symbol(LibraryHandle handle, string name) => checked((int)SymbolAddress(handle, name));
+
+    /// <summary><see cref="Symbol"/> at full width (a wasm64 address).</summary>
+    internal long SymbolAddress(LibraryHandle handle, string name) => _gate.Run(() => Program.ValueOf(Program.Resolve(handle, name)));
+
+    /// <summary>
+    /// The function <paramref name="name"/> as <c>dlsym</c> finds it from <paramref name="handle"/> (the library, then its
+    /// dependencies), to call from C#. Lets a host call the same entry point in several libraries opened
+    /// <see cref="OpenMode.Local"/>, which <see cref="GetFunction(string)"/> (the global scope) cannot tell apart.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No such function in the handle's scope.</exception>
+    /// <exception cref="ArgumentException">The handle is not a loaded library.</exception>
+    public GuestFunction GetFunction(LibraryHandle handle, string name) => _gate.Run(() => Guest(Program.Resolve(handle, name)));
+
+    /// <summary>Drops a reference (<c>dlclose</c>); at zero the library is unloaded unless it was opened with
+    /// <see cref="OpenMode.NoDelete"/>, was loaded at start-up, or a loaded module still needs it.</summary>
+    /// <exception cref="ArgumentException">The handle is not a loaded library.</exception>
+    /// <exception cref="LoadException">A destructor trapped (the library is unloaded all the same).</exception>
+    public void Close(LibraryHandle handle)
+    {
+        using var entry = _gate.Enter();
+        var program = Program;
+        if (!program.IsProgramHandle(handle))
+        {
+            Loaded.Lifecycle.Close(program.Library(handle));
         }
     }
 
-    /// <summary>Looks a symbol up with the same rules imports were resolved by (first definition, strong over weak).</summary>
-    private (int Module, long Value) Find(string symbol, SymbolKind kind)
+    /// <summary>The last run-time linking error of a guest's <c>dlopen</c>/<c>dlsym</c>/<c>dlclose</c>/<c>dladdr</c>,
+    /// cleared by reading it (<c>dlerror</c>).</summary>
+    public string? TakeLastError() => _gate.Run(_guestAbi.TakeLastError);
+
+    /// <summary>True while the library is loaded.</summary>
+    public bool IsLoaded(LibraryHandle handle) => _gate.Run(() => Program.IsLoaded(handle));
+
+    /// <summary>
+    /// Which library (and symbol) a function pointer or data address belongs to (<c>dladdr</c>): a table index that
+    /// holds a loaded function, or an address inside a library's data region (the nearest data symbol at or below it).
+    /// </summary>
+    /// <returns>The library, the symbol (null when no symbol starts at or below the address) and the symbol's address;
+    /// null when the address belongs to no loaded library.</returns>
+    public (string Library, string? Symbol, int SymbolAddress)? Describe(int address) => _gate.Run<(string, string?, int)?>(() =>
+        Program.Describe(address) is { } found ? (Program.LibraryName(found.Library.Index), found.Symbol, (int)found.SymbolAddress) : null);
+
+    /// <summary>
+    /// Makes every call to <paramref name="symbol"/> reach the function <paramref name="replacement"/> (another loaded
+    /// library's export): calls through function pointers (<c>call_indirect</c>, <c>GOT.func</c>, <c>dlsym</c> results)
+    /// always, and direct cross-module calls from modules loaded with <see cref="LinkOptions.Rebindable"/>. A module's
+    /// calls to its own functions stay direct and are not rebound.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">Either symbol is not a loaded function.</exception>
+    /// <exception cref="LinkException">The signatures differ.</exception>
+    public void Rebind(string symbol, string replacement) => _gate.Run(() =>
+        Loaded.Rebinder.Rebind(Program.Find(symbol, SymbolKind.Function), Program.FunctionOf(Program.Find(replacement, SymbolKind.Function)), replacement));
+
+    /// <summary>Makes every call to <paramref name="symbol"/> reach a C# function (see <see cref="Rebind(string, string)"/>).
+    /// Rebinding the same symbol to delegates of one type again and again reuses one host function.</summary>
+    /// <exception cref="KeyNotFoundException">The symbol is not a loaded function.</exception>
+    /// <exception cref="LinkException">The signatures differ.</exception>
+    public void Rebind(string symbol, Delegate replacement)
     {
-        _ = Program;
-        if (Scope.Global.TryLookup(symbol, out var definition) && definition.Symbol.Kind == kind)
+        ArgumentNullException.ThrowIfNull(replacement);
+        _gate.Run(() => Loaded.Rebinder.Rebind(Program.Find(symbol, SymbolKind.Function), replacement));
+    }
+
+    /// <summary>Gives every caller of <paramref name="symbol"/> its original definition back.</summary>
+    /// <exception cref="KeyNotFoundException">The symbol is not a loaded function.</exception>
+    public void Restore(string symbol) => _gate.Run(() => Loaded.Rebinder.Restore(Program.Find(symbol, SymbolKind.Function)));
+
+    /// <summary>
+    /// Loads a new version of a library (from <paramref name="path"/>, or the library's own path again), runs its
+    /// constructors, rebinds every exported function of the old version to the new one (see
+    /// <see cref="Rebind(string, string)"/> for which calls that reaches), and closes the old version, which is unloaded
+    /// once no loaded module refers to it. Data is not carried over: the new version starts with its own.
+    /// </summary>
+    /// <returns>The new version's handle (with the old handle's references).</returns>
+    /// <exception cref="LinkException">The new version does not link, or one of its functions has another signature.</exception>
+    /// <exception cref="LoadException">It failed to load; the old version stays in place, untouched.</exception>
+    public LibraryHandle Reload(LibraryHandle handle, string? path = null)
+    {
+        using var entry = _gate.Enter();
+        var old = Program.Library(handle);
+        var source = path ?? old.Planned.Path ?? throw new ArgumentException("a library loaded from bytes needs a path to reload from", nameof(path));
+        return Reload(old, LinkPlanner.PlanOpen(Program.Scope, source, Program.LinkOptions, fresh: true));
+    }
+
+    /// <summary>Like <see cref="Reload(LibraryHandle, string)"/>, from the new version's bytes.</summary>
+    public LibraryHandle Reload(LibraryHandle handle, ReadOnlyMemory<byte> newBytes)
+    {
+        using var entry = _gate.Enter();
+        var old = Program.Library(handle);
+        var name = $"/dylink-reload/{++_reloads}/{Path.GetFileName(old.Name)}";
+        var options = Program.LinkOptions with { Source = new OverlaySource(Program.LinkOptions.Source, name, newBytes.ToArray()) };
+        return Reload(old, LinkPlanner.PlanOpen(Program.Scope, name, options, fresh: true));
+    }
+
+    private LibraryHandle Reload(ModuleRecord old, LinkPlan plan)
+    {
+        if (_preparing)
         {
-            return (definition.Provider, definition.Symbol.Value ?? 0);
+            throw new InvalidOperationException($"{old.Name}: cannot be reloaded while another library is being instantiated or relocated");
         }
 
-        throw new KeyNotFoundException($"no loaded module defines {symbol} as {kind.ToString().ToLowerInvariant()}");
+        var program = Program;
+        CheckReplacement(old.Planned, plan.Modules[plan.Root!.Value]);
+        var replacement = Execute(plan, program.Scope.IsGlobal(old.Index));
+        if (!old.IsLoaded)
+        {
+            return new LibraryHandle(replacement.Index + 1); // a constructor of the new version closed the old one
+        }
+
+        foreach (var export in LinkedProgram.VisibleFunctions(old.Planned.Module))
+        {
+            if (replacement.Instance!.GetFunction(export) is { } function && program.Scope.LookupIn(old.Index, export) is { } definition)
+            {
+                Loaded.Rebinder.Rebind(definition, function, $"{replacement.Name} (reloaded)");
+            }
+        }
+
+        (replacement.OpenCount, old.OpenCount) = (old.OpenCount, 0);
+        replacement.NoDelete |= old.NoDelete;
+        Trace?.Invoke($"reloaded {old.Name}");
+        Loaded.Lifecycle.Close(old);
+        return new LibraryHandle(replacement.Index + 1);
+    }
+
+    /// <summary>Every function both versions export must keep its signature, or callers would break at their next call.</summary>
+    private static void CheckReplacement(PlannedModule old, PlannedModule replacement)
+    {
+        var errors = new List<string>();
+        foreach (var export in old.Module.Exports.Where(e => e.Kind == ExternalKind.Function && !WellKnownSymbols.ModuleLocal.Contains(e.Name)))
+        {
+            var match = replacement.Module.FindExport(export.Name);
+            if (match is { Kind: ExternalKind.Function } && !old.Module.FunctionType(export.Index).Equals(replacement.Module.FunctionType(match.Index)))
+            {
+                errors.Add($"{old.Name}: {export.Name}: the new version is {replacement.Module.FunctionType(match.Index)}, the loaded one {old.Module.FunctionType(export.Index)}");
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new LinkException(old.Name, errors);
+        }
+    }
+
+    /// <summary>
+    /// Reloads a loaded library (see <see cref="Reload(LibraryHandle, string)"/>) whenever its file changes. Needs
+    /// <see cref="DynamicLinkerOptions.AllowReloadWhileRunning"/>: the reload happens on the thread running guest code,
+    /// at its next epoch check, never concurrently with it. Direct cross-module calls follow the reload only in loads
+    /// made with <c>LinkOptions.Rebindable</c>. A file caught half-written is retried at the next check.
+    /// </summary>
+    /// <param name="report">Receives one line per reload or failed reload (the old version stays after a failure).</param>
+    /// <exception cref="InvalidOperationException">The linker was created without <see cref="DynamicLinkerOptions.AllowReloadWhileRunning"/>.</exception>
+    public void Watch(Action<string> report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        using var entry = _gate.Enter();
+        if (!_options.AllowReloadWhileRunning)
+        {
+            throw new InvalidOperationException("watching needs DynamicLinkerOptions.AllowReloadWhileRunning");
+        }
+
+        _watcher ??= new ReloadWatcher(Program.State.Modules.Where(m => m.IsLoaded && m.Planned.Path is not null && !m.Planned.IsMain)
+            .Select(m => Path.GetDirectoryName(Path.GetFullPath(m.Planned.Path!))!), report);
+    }
+
+    /// <summary>Reloads the library loaded from <paramref name="path"/>, if any (a watch reload); returns its name.</summary>
+    private string? ReloadFrom(string path)
+    {
+        var module = Program.State.Modules.LastOrDefault(m => m.IsLoaded && m.Planned.Path is { } p && Path.GetFullPath(p) == path);
+        if (module is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            Reload(module, LinkPlanner.PlanOpen(Program.Scope, path, Program.LinkOptions, fresh: true));
+            return module.Name;
+        }
+        catch (DylinkException e)
+        {
+            throw new ReloadWatcher.ReloadFailure(module.Name, e);
+        }
+    }
+
+    /// <summary>Called by Wasmtime at an epoch check, on the thread running guest code (inside the gate): stops the call
+    /// when the linker is being disposed or the deadline passed, applies pending watch reloads, and lets it go on.</summary>
+    private ulong AtEpochCheck()
+    {
+        if (_gate.StopReason() is { } stop)
+        {
+            throw stop;
+        }
+
+        if (_watcher is { HasPending: true } watcher && _loaded is not null && !_preparing)
+        {
+            // A reload runs the new version's relocation and constructor code from inside this callback, while
+            // the deadline that called it is still due: without pushing it out, that code would be interrupted at
+            // its first check. Returning below sets the next deadline again.
+            _store.SetEpochDeadline(ulong.MaxValue / 2);
+            watcher.Apply(ReloadFrom);
+        }
+
+        return 1;
+    }
+
+    private void Tick()
+    {
+        try
+        {
+            _engine.IncrementEpoch();
+        }
+        catch (ObjectDisposedException)
+        {
+            // A shared engine (a prepared program's) was disposed before this tenant.
+        }
     }
 
     private Action<string>? Filter(Action<string>? trace) =>
@@ -340,23 +656,45 @@ public sealed partial class DynamicLinker : IDisposable
         ],
     };
 
-    /// <inheritdoc/>
-    public void Dispose()
+    private void Forget(ModuleRecord record) => _loaded?.Rebinder.Forget(record.Index);
+
+    /// <summary>Frees the store once no call is in flight: interrupts the call in flight when epoch checks are on,
+    /// otherwise waits for it. Every later call throws <see cref="ObjectDisposedException"/>. Safe from any thread,
+    /// and from a host function the guest called (the store is then freed when that call returns).</summary>
+    public void Dispose() => _gate.RequestDisposal();
+
+    /// <summary>Frees everything; called by the gate once, with no call in flight.</summary>
+    private void Release()
     {
-        if (_disposed)
+        if (_ticks is not null)
         {
-            return;
+            // No tick may touch the engine once it is freed: wait for one in progress.
+            using var done = new ManualResetEvent(false);
+            if (_ticks.Dispose(done))
+            {
+                done.WaitOne();
+            }
         }
 
-        _disposed = true;
-        _ticks?.Dispose();
-        _watch?.Dispose();
-        _hostModules.Dispose();
+        _watcher?.Dispose();
+        _loaded = null;
+        _wasi.Dispose();
         _store.Dispose();
         if (_ownsEngine)
         {
             _modules.Dispose();
             _engine.Dispose();
         }
+    }
+
+    /// <summary>What a successful start-up load gives: the program and the collaborators that act on it.</summary>
+    private sealed record LoadedParts(LinkedProgram Program, Lifecycle Lifecycle, Rebinder Rebinder);
+
+    /// <summary>A source that serves one extra file from memory.</summary>
+    private sealed class OverlaySource(IModuleSource inner, string path, byte[] bytes) : IModuleSource
+    {
+        public bool Exists(string p) => p == path || inner.Exists(p);
+
+        public byte[] Read(string p) => p == path ? bytes : inner.Read(p);
     }
 }

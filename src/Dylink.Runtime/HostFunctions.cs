@@ -93,6 +93,15 @@ internal static class HostFunctions
     public static ValueBox[] IntegerArguments(Function function, IReadOnlyList<long> args) =>
         [.. args.Select((a, i) => i < function.Parameters.Count && function.Parameters[i] == ValueKind.Int64 ? (ValueBox)a : (ValueBox)(int)a)];
 
+    /// <summary>The wasm signature a C# delegate stands for (what <see cref="Create"/> would give it).</summary>
+    /// <exception cref="ArgumentException">A parameter or result is not int, long, float or double (or unsigned).</exception>
+    public static FuncType SignatureOf(Delegate callback)
+    {
+        var invoke = callback.GetType().GetMethod("Invoke")!;
+        return new([.. invoke.GetParameters().Select(p => Type(Kind(p.ParameterType)))],
+            invoke.ReturnType == typeof(void) ? [] : [Type(Kind(invoke.ReturnType))]);
+    }
+
     public static FuncType Signature(Function function) =>
         new([.. function.Parameters.Select(Type)], [.. function.Results.Select(Type)]);
 

@@ -4,11 +4,14 @@ using Wasmtime;
 namespace Dylink.Runtime;
 
 /// <summary>
-/// What stays between loads: the shared memory, table and stack pointer, the forwarding table, every module's
-/// instance and bases (by module index), the GOT, the blocks each load took, and free ranges to reuse.
+/// What the store holds for the whole program, between loads: the shared memory, table and stack pointer, the
+/// forwarding table, one <see cref="ModuleRecord"/> per module (by module index), the GOT entries of the loader's layout
+/// symbols, the loader's tags, and the free ranges unloads gave back.
 /// </summary>
 internal sealed class ProgramState
 {
+    private readonly List<ModuleRecord> _modules = [];
+
     public Memory Memory { get; set; } = null!;
 
     public Table Table { get; set; } = null!;
@@ -17,24 +20,11 @@ internal sealed class ProgramState
 
     public Table? Forwarding { get; set; }
 
-    public List<Instance?> Instances { get; } = [];
+    /// <summary>Every module ever planned, by index (records of unloaded ones stay, emptied, so indices never move).</summary>
+    public IReadOnlyList<ModuleRecord> Modules => _modules;
 
-    public List<uint> MemoryBases { get; } = [];
-
-    public List<uint> TableBases { get; } = [];
-
-    public List<uint> TlsBases { get; } = [];
-
-    /// <summary>The memory block each module's region lives in (index into <see cref="Blocks"/>), or -1.</summary>
-    public List<int> BlockOf { get; } = [];
-
-    public List<MemoryBlock> Blocks { get; } = [];
-
-    /// <summary>The forwarding slots that call each function (provider, export): what a rebind rewrites.</summary>
-    public Dictionary<(int Provider, string Export), List<uint>> ForwardSlots { get; } = [];
-
-    /// <summary>GOT entries by what they point at, shared by every importer bound to the same target.</summary>
-    public Dictionary<string, Global> Got { get; } = new(StringComparer.Ordinal);
+    /// <summary>GOT entries of the loader's layout symbols (<c>__heap_base</c>, …), which belong to no module.</summary>
+    public Dictionary<string, Global> LayoutGot { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The ABI tags the loader created (<see cref="WellKnownSymbols.LoaderTags"/>), each an instance exporting
     /// just that tag: created at the first import and shared by every later importer, <c>dlopen</c>s included.</summary>
@@ -61,34 +51,41 @@ internal sealed class ProgramState
         return (uint)address;
     }
 
-    /// <summary>Gives a block back once no module lives in it: to the main's <c>free</c>, or to the loader's heap.</summary>
-    public void ReleaseBlock(int block, Function? free)
+    /// <summary>Gives a block back once no module lives in it: to the main's <c>free</c>, or to the loader's heap. A block
+    /// is given back once, however often this is called.</summary>
+    public void ReleaseBlock(MemoryBlock block, Function? free)
     {
-        var b = Blocks[block];
-        if (b.LiveModules > 0 || b.Size == 0)
+        if (block.LiveModules > 0 || block.Released)
         {
             return;
         }
 
-        if (b.Placement == MemoryPlacement.MainAllocator)
+        block.Released = true;
+        if (block.Size == 0)
         {
-            free?.Invoke(HostFunctions.IntegerArguments(free, [b.FreeAddress]));
+            return;
         }
-        else if (b.Placement == MemoryPlacement.LoaderHeap)
+
+        if (block.Placement == MemoryPlacement.MainAllocator)
         {
-            FreeHeap.Free(b.Address, b.Size);
+            free?.Invoke(HostFunctions.IntegerArguments(free, [block.FreeAddress]));
+        }
+        else if (block.Placement == MemoryPlacement.LoaderHeap)
+        {
+            FreeHeap.Free(block.Address, block.Size);
         }
     }
 
-    public void EnsureModules(int count)
+    /// <summary>Drops the records from <paramref name="first"/> on: a load that failed before its commit (nothing refers
+    /// to them, and a failed load is always the last one planned, since no load can start inside an uncommitted one).</summary>
+    public void DropRecords(int first) => _modules.RemoveRange(first, _modules.Count - first);
+
+    /// <summary>Adds a record for each module of <paramref name="plan"/> that has none yet.</summary>
+    public void AddRecords(LinkPlan plan)
     {
-        while (Instances.Count < count)
+        foreach (var module in plan.Modules.Skip(_modules.Count))
         {
-            Instances.Add(null);
-            MemoryBases.Add(0);
-            TableBases.Add(0);
-            TlsBases.Add(0);
-            BlockOf.Add(-1);
+            _modules.Add(new ModuleRecord(module));
         }
     }
 }
@@ -102,7 +99,11 @@ internal sealed record MemoryBlock(uint Address, uint Size, MemoryPlacement Plac
     /// <summary>What the allocator returned (before alignment): what <c>free</c> must be given.</summary>
     public uint FreeAddress { get; init; }
 
+    /// <summary>Modules of the block not unloaded yet: the block is given back when it reaches zero.</summary>
     public int LiveModules { get; set; }
+
+    /// <summary>True once given back.</summary>
+    public bool Released { get; set; }
 }
 
 /// <summary>First-fit reuse of freed ranges (table slots, heap bytes).</summary>

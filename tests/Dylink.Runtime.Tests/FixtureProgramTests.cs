@@ -67,7 +67,7 @@ public class FixtureProgramTests
         // replace_me() returns its own table index + 7: the GOT.func slot the loader gave it.
         var slot = (long)linker.GetFunction("replace_me").Invoke()! - 7;
         Assert.True(slot > 0, "slot 0 stays null");
-        Assert.Equal(linker.GetFunction("replace_me"), linker.Table.GetElement((uint)slot));
+        Assert.Equal(linker.GetFunction("replace_me").Raw, linker.Table.GetElement((uint)slot));
         Assert.Equal(50L, linker.GetFunction("watch_me").Invoke());
     }
 

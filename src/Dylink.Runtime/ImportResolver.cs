@@ -6,8 +6,80 @@ using Import = Dylink.Format.Import;
 namespace Dylink.Runtime;
 
 /// <summary>Turning each planned binding into the Wasmtime object the import array needs.</summary>
-internal sealed partial class ProgramLoader
+/// <summary>
+/// The objects one load's imports are bound to (<see cref="ImportBinding"/> by kind): the program's memory, table and
+/// stack pointer, the module's bases, provider exports or forwarding thunks, GOT entries (shared by every importer of
+/// the same target, created with their value once the bases are known), tags, weak stubs and host functions. Remembers
+/// the shared GOT entries it created, so a failed load can take them back.
+/// </summary>
+internal sealed class ImportResolver(LinkPlan plan, ProgramState state, Engine engine, Store store, ModuleCache cache,
+    Linker hostModules, IReadOnlyDictionary<string, Function> hostFunctions, Func<ModuleRecord, string, Function?> moduleFunction,
+    Action<string>? trace)
 {
+    private readonly List<(Global Global, Func<long> Value)> _pendingGot = [];
+    private readonly List<(Dictionary<string, Global> Owner, string Key)> _gotCreated = [];
+    private bool _basesKnown;
+
+    /// <summary>The first forwarding slot of this load.</summary>
+    public uint ForwardBase { get; set; }
+
+    /// <summary>The absolute table index of one of the plan's slots (set once the table block is placed).</summary>
+    public required Func<FunctionSlot, uint> SlotIndex { get; init; }
+
+    /// <summary>Sets the GOT entries created before the bases were known (a non-PIE main's); later ones get their value at once.</summary>
+    public void FillGot()
+    {
+        _basesKnown = true;
+        foreach (var (global, value) in _pendingGot)
+        {
+            SetAddress(global, value());
+        }
+    }
+
+    /// <summary>Forgets the shared GOT entries this load created (a failed load).</summary>
+    public void Rollback()
+    {
+        foreach (var (owner, key) in _gotCreated)
+        {
+            owner.Remove(key);
+        }
+    }
+
+    /// <summary>The import objects of <paramref name="m"/>, in import order.</summary>
+    public object[] Imports(PlannedModule m)
+    {
+        var thunks = Thunks(m);
+        var imports = new object[m.Imports.Length];
+        for (var i = 0; i < imports.Length; i++)
+        {
+            imports[i] = Resolve(m, m.Imports[i], thunks);
+        }
+
+        return imports;
+    }
+
+    /// <summary>A global holding an address: i64 in a wasm64 program (the planner checked every import agrees).</summary>
+    public Global AddressGlobal(long value, Mutability mutability) =>
+        plan.Memory.Is64
+            ? new Global(store, ValueKind.Int64, value, mutability)
+            : new Global(store, ValueKind.Int32, (int)value, mutability);
+
+    private static void SetAddress(Global global, long value)
+    {
+        if (global.Kind == ValueKind.Int64)
+        {
+            global.SetValue(value);
+        }
+        else
+        {
+            global.SetValue((int)value);
+        }
+    }
+
+    private Function ProviderFunction(int provider, string export) =>
+        state.Modules[provider].Instance!.GetFunction(export)
+        ?? throw new LoadException(plan.Modules[provider].Name, $"{plan.Modules[provider].Name}: export {export} is not a function");
+
     private Instance? Thunks(PlannedModule m)
     {
         var forwarded = m.Imports.OfType<FunctionBinding>().Where(b => b.Forwarder is not null).ToList();
@@ -16,7 +88,7 @@ internal sealed partial class ProgramLoader
             return null;
         }
 
-        var bytes = ThunkModule.Build([.. forwarded.Select(b => (plan.Forwarders[b.Forwarder!.Value].Signature, _forwardBase + (uint)b.Forwarder!.Value))]);
+        var bytes = ThunkModule.Build([.. forwarded.Select(b => (plan.Forwarders[b.Forwarder!.Value].Signature, ForwardBase + (uint)b.Forwarder!.Value))]);
         return new Instance(store, cache.Get(engine, m.Name + ".thunks", bytes), state.Forwarding!);
     }
 
@@ -27,30 +99,30 @@ internal sealed partial class ProgramLoader
         switch (binding)
         {
             case MemoryBinding:
-                return Memory ?? throw new LoadException(m.Name, $"{m.Name}: imports env.memory but the program has no memory yet");
+                return state.Memory ?? throw new LoadException(m.Name, $"{m.Name}: imports env.memory but the program has no memory yet");
             case TableBinding:
-                return Table;
+                return state.Table;
             case StackPointerBinding:
                 return state.StackPointer;
             case MemoryBaseBinding:
-                return AddressGlobal(state.MemoryBases[m.Index], Mutability.Immutable);
+                return AddressGlobal(state.Modules[m.Index].MemoryBase, Mutability.Immutable);
             case TableBaseBinding:
-                return AddressGlobal(state.TableBases[m.Index], Mutability.Immutable);
+                return AddressGlobal(state.Modules[m.Index].TableBase, Mutability.Immutable);
             case FunctionBinding { Forwarder: null } f:
                 return ProviderFunction(f.Provider, f.ExportName);
             case FunctionBinding f:
                 var position = m.Imports.OfType<FunctionBinding>().Where(b => b.Forwarder is not null).ToList().IndexOf(f);
                 return thunks!.GetFunction(ThunkModule.ExportName(position))!;
             case GlobalBinding g:
-                return state.Instances[g.Provider]!.GetGlobal(g.ExportName)!;
+                return state.Modules[g.Provider].Instance!.GetGlobal(g.ExportName)!;
             case DataAddressBinding d:
-                return Got(import, $"mem {d.Provider} {d.ExportName}", () => d.IsTls ? state.TlsBases[d.Provider] + d.Offset : DataAddress(d.Provider, d.Offset));
+                return Got(import, state.Modules[d.Provider].GotEntries, $"mem {d.ExportName}", () => d.IsTls ? state.Modules[d.Provider].TlsBase + d.Offset : DataAddress(d.Provider, d.Offset));
             case FunctionAddressBinding a:
-                return Got(import, $"func {plan.Slots[a.Slot].Provider} {plan.Slots[a.Slot].ExportName}", () => SlotIndex(plan.Slots[a.Slot]));
+                return Got(import, state.Modules[plan.Slots[a.Slot].Provider].GotEntries, $"func {plan.Slots[a.Slot].ExportName}", () => SlotIndex(plan.Slots[a.Slot]));
             case LayoutBinding l:
-                return Got(import, $"layout {import.Name}", () => l.Value);
+                return Got(import, state.LayoutGot, import.Name, () => l.Value);
             case TagBinding t:
-                return TagHolder($"{t.Provider} {t.ExportName}", TagModule.Reexport(t.ExportName, TagType(m, import)), state.Instances[t.Provider]);
+                return TagHolder($"{t.Provider} {t.ExportName}", TagModule.Reexport(t.ExportName, TagType(m, import)), state.Modules[t.Provider].Instance);
             case LoaderTagBinding:
                 return LoaderTag(import.Name, TagType(m, import));
             case WeakUndefinedBinding when import.Kind == ExternalKind.Tag:
@@ -93,10 +165,10 @@ internal sealed partial class ProgramLoader
     }
 
     private long DataAddress(int provider, long offset) =>
-        plan.Modules[provider].IsRelocatable ? state.MemoryBases[provider] + offset : offset;
+        plan.Modules[provider].IsRelocatable ? state.Modules[provider].MemoryBase + offset : offset;
 
     /// <summary>GOT entries are mutable globals shared by every importer of the same name; immutable ones are created with their value.</summary>
-    private Global Got(Import import, string target, Func<long> value)
+    private Global Got(Import import, Dictionary<string, Global> owner, string target, Func<long> value)
     {
         var type = import.Global!;
         if (!type.Mutable)
@@ -104,12 +176,12 @@ internal sealed partial class ProgramLoader
             return AddressGlobal(value(), Mutability.Immutable);
         }
 
-        if (!state.Got.TryGetValue(target, out var global))
+        if (!owner.TryGetValue(target, out var global))
         {
             // Once the bases are known the entry is created with its value: one call into Wasmtime instead of two.
             global = AddressGlobal(_basesKnown ? value() : 0, Mutability.Mutable);
-            state.Got.Add(target, global);
-            _gotCreated.Add(target);
+            owner.Add(target, global);
+            _gotCreated.Add((owner, target));
             if (!_basesKnown)
             {
                 _pendingGot.Add((global, value));
@@ -142,7 +214,7 @@ internal sealed partial class ProgramLoader
     private Function HostFunction(PlannedModule m, Import import)
     {
         var function = import.Module == ModuleSymbols.Env
-            ? moduleFunction(m.Index, import.Name) ?? hostFunctions.GetValueOrDefault(import.Name)
+            ? moduleFunction(state.Modules[m.Index], import.Name) ?? hostFunctions.GetValueOrDefault(import.Name)
             : hostModules.GetFunction(store, import.Module, import.Name);
         return function ?? throw new LoadException(m.Name, $"{m.Name}: the host does not provide {import.Module}.{import.Name}");
     }

@@ -5,30 +5,36 @@ using Wasmtime;
 namespace Dylink.Runtime;
 
 /// <summary>
-/// Executes a <see cref="LinkPlan"/> in one Store: creates or adopts memory, table and stack pointer, places the
-/// libraries' data and table blocks, instantiates every module from an explicit import array, fills the GOT and the
-/// table, then runs relocations and constructors, dependencies first.
+/// One load, start-up or <c>dlopen</c>, executed in the order every load follows: <see cref="Prepare"/> (compile,
+/// place the table and memory blocks, instantiate, publish functions into their slots, TLS and data relocations),
+/// then the caller commits the load to the scope, then <see cref="Construct"/> runs the constructors, dependencies
+/// first. Whatever fails during <see cref="Prepare"/> is undone here, in one place (<see cref="Rollback"/>): slots
+/// emptied, blocks and GOT entries given back, the new modules' records dropped. A failure in a constructor comes
+/// after the commit: the caller unloads the new modules as <c>dlclose</c> would.
 /// </summary>
-/// <remarks><paramref name="moduleFunction"/> supplies host functions that must know which module imports them
-/// (<c>__cxa_atexit</c>: a library's destructors belong to that library); null means "use the shared one".</remarks>
-internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, Engine engine, Store store, Linker hostModules,
-    IReadOnlyDictionary<string, Function> hostFunctions, Func<int, string, Function?> moduleFunction, ModuleCache cache, Action<string>? trace, Action<CompileProgress>? progress = null)
+internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine engine, Store store, Linker hostModules,
+    IReadOnlyDictionary<string, Function> hostFunctions, Func<ModuleRecord, string, Function?> moduleFunction, ModuleCache cache,
+    Action<string>? trace, Action<CompileProgress>? progress)
 {
     private readonly Dictionary<int, Module> _compiled = [];
-    private readonly List<(Global Global, Func<long> Value)> _pendingGot = [];
     private readonly List<(Table Table, uint Slot)> _slotsSet = [];
-    private readonly List<string> _gotCreated = [];
+    private readonly List<(List<uint> Slots, uint Slot)> _forwardersAdded = [];
     // Slots and forwarders grouped by provider once, so publishing each module's functions does not scan them all
     // (that made a load quadratic in the number of modules).
-    private readonly Lazy<ILookup<int, int>> _blockSlotsByProvider = new(() => Enumerable.Range(0, plan.Slots.Length)
-        .Where(s => plan.Slots[s].Location == SlotLocation.Block).ToLookup(s => plan.Slots[s].Provider));
-    private readonly Lazy<ILookup<int, int>> _forwardersByProvider = new(() => Enumerable.Range(0, plan.Forwarders.Length)
-        .ToLookup(f => plan.Forwarders[f].Provider));
+    private readonly ILookup<int, int> _blockSlotsByProvider = Enumerable.Range(0, plan.Slots.Length)
+        .Where(s => plan.Slots[s].Location == SlotLocation.Block).ToLookup(s => plan.Slots[s].Provider);
+    private readonly ILookup<int, int> _forwardersByProvider = Enumerable.Range(0, plan.Forwarders.Length).ToLookup(f => plan.Forwarders[f].Provider);
+    private ImportResolver? _importResolver;
     private uint _tableBlockBase;
     private uint _blockBase;
-    private int _block = -1;
-    private uint _forwardBase;
-    private bool _basesKnown;
+    private MemoryBlock? _block;
+    private bool _tableBlockPlaced;
+
+    // Made on first use: it needs SlotIndex, which reads this transaction's table block.
+    private ImportResolver Imports => _importResolver ??= new ImportResolver(plan, state, engine, store, cache, hostModules, hostFunctions, moduleFunction, trace) { SlotIndex = SlotIndex };
+
+    /// <summary>The records of the modules this load adds.</summary>
+    public IEnumerable<ModuleRecord> NewModules => plan.NewModules.Select(m => state.Modules[m.Index]);
 
     private Memory Memory => state.Memory;
 
@@ -37,36 +43,38 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     public uint SlotIndex(FunctionSlot slot) => slot.Location switch
     {
         SlotLocation.Block => _tableBlockBase + plan.SlotBlockOffset + slot.Offset,
-        SlotLocation.ProviderTable => state.TableBases[slot.Provider] + slot.Offset,
+        SlotLocation.ProviderTable => state.Modules[slot.Provider].TableBase + slot.Offset,
         _ => slot.Offset,
     };
 
-    /// <summary>The absolute table index of each of the plan's slots (valid after <see cref="Execute"/>).</summary>
+    /// <summary>The absolute table index of each of the plan's slots (valid after <see cref="Prepare"/>).</summary>
     public IReadOnlyList<uint> SlotIndices => [.. plan.Slots.Select(SlotIndex)];
 
-    public void Execute()
+    /// <summary>Everything up to the commit: the new modules end <see cref="ModuleState.Relocated"/>. On failure nothing
+    /// of the load remains (a start-up load leaves a program the caller discards).</summary>
+    public void Prepare()
     {
-        state.EnsureModules(plan.Modules.Length);
-        var modules = plan.NewModules.ToList();
-        var compiled = cache.CompileAll(engine, modules, progress);
-        for (var i = 0; i < modules.Count; i++)
-        {
-            _compiled[modules[i].Index] = compiled[i];
-        }
-
-        GrowForwarding();
-        if (plan.Root is null)
-        {
-            StartProgram();
-            LoadModules();
-            return;
-        }
-
-        // A dlopen: whatever step fails, the program is left as it was.
+        state.AddRecords(plan);
         try
         {
-            PlaceTableBlock();
-            PlaceMemoryBlock();
+            var modules = plan.NewModules.ToList();
+            var compiled = cache.CompileAll(engine, modules, progress);
+            for (var i = 0; i < modules.Count; i++)
+            {
+                _compiled[modules[i].Index] = compiled[i];
+            }
+
+            GrowForwarding();
+            if (plan.Root is null)
+            {
+                StartProgram();
+            }
+            else
+            {
+                PlaceTableBlock();
+                PlaceMemoryBlock();
+            }
+
             LoadModules();
         }
         catch
@@ -96,7 +104,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         {
             state.Table = NewTable(1 + plan.TableBlockSize);
             _tableBlockBase = 1; // slot 0 stays null, so a null function pointer never calls anything
-            state.StackPointer = AddressGlobal(plan.Memory.StackPointer!.Value, Mutability.Mutable);
+            state.StackPointer = Imports.AddressGlobal(plan.Memory.StackPointer!.Value, Mutability.Mutable);
         }
 
         PlaceMemoryBlock();
@@ -105,8 +113,8 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     private void LoadModules()
     {
         ComputeBases();
-        FillGot();
-        foreach (var index in plan.InstantiationOrder.Where(i => state.Instances[i] is null))
+        Imports.FillGot();
+        foreach (var index in plan.InstantiationOrder.Where(i => !state.Modules[i].HasInstance))
         {
             Instantiate(index);
             PublishFunctions(index);
@@ -126,7 +134,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
             }
         }
 
-        RunInitializers();
+        Relocate();
     }
 
     private void GrowForwarding()
@@ -139,11 +147,11 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         if (state.Forwarding is null)
         {
             state.Forwarding = new Table(store, TableKind.FuncRef, null, (uint)plan.Forwarders.Length);
-            _forwardBase = 0;
+            Imports.ForwardBase = 0;
         }
         else
         {
-            _forwardBase = (uint)state.Forwarding.Grow((uint)plan.Forwarders.Length, null);
+            Imports.ForwardBase = (uint)state.Forwarding.Grow((uint)plan.Forwarders.Length, null);
         }
     }
 
@@ -156,6 +164,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         }
 
         _tableBlockBase = state.FreeSlots.Take(plan.TableBlockSize, 1) ?? GrowTable();
+        _tableBlockPlaced = true;
     }
 
     private uint GrowTable()
@@ -171,7 +180,8 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         }
     }
 
-    /// <summary>Undoes a failed <c>dlopen</c>: its slots are emptied and its table and memory blocks given back. Instances
+    /// <summary>Undoes a failed load: its slots are emptied, its table and memory blocks and the GOT entries it created
+    /// given back, and the new modules' records dropped (nothing refers to them: they were never committed). Instances
     /// made so far stay in the store (Wasmtime frees instances only with their store) but nothing refers to them.</summary>
     private void Rollback()
     {
@@ -180,27 +190,27 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
             table.SetElement(slot, null);
         }
 
-        if (plan.TableBlockSize > 0 && _tableBlockBase != 0)
+        if (_tableBlockPlaced)
         {
             state.FreeSlots.Free(_tableBlockBase, plan.TableBlockSize);
         }
 
-        if (_block >= 0)
+        if (_block is not null && plan.Root is not null)
         {
-            state.Blocks[_block].LiveModules = 0;
-            state.ReleaseBlock(_block, plan.Main is { } main ? state.Instances[main.Index]?.GetFunction("free") : null);
+            _block.LiveModules = 0;
+            state.ReleaseBlock(_block, MainFree());
         }
 
-        foreach (var key in _gotCreated)
+        foreach (var (slots, slot) in _forwardersAdded)
         {
-            state.Got.Remove(key);
+            slots.Remove(slot);
         }
 
-        foreach (var m in plan.NewModules)
-        {
-            state.Instances[m.Index] = null;
-        }
+        Imports.Rollback();
+        state.DropRecords(plan.FirstNewModule);
     }
+
+    private Function? MainFree() => plan.Main is { } main ? state.Modules[main.Index].Instance?.GetFunction("free") : null;
 
     private void SetSlot(Table table, uint slot, Function function)
     {
@@ -222,7 +232,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     private void AdoptMainExports(int main)
     {
         var name = plan.Modules[main].Name;
-        var instance = state.Instances[main]!;
+        var instance = state.Modules[main].Instance!;
         var module = plan.Modules[main].Module;
         if (!plan.Memory.CreatesMemory)
         {
@@ -291,14 +301,13 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
 
     private void RecordBlock(uint address, uint freeAddress, uint size, MemoryPlacement placement)
     {
-        state.Blocks.Add(new MemoryBlock(address, size, placement) { FreeAddress = freeAddress });
-        _block = state.Blocks.Count - 1;
+        _block = new MemoryBlock(address, size, placement) { FreeAddress = freeAddress };
     }
 
     private (long Address, long FreeAddress) Allocate(MemoryLayout layout, int size, int align)
     {
         var main = plan.Main!;
-        var allocator = state.Instances[main.Index]!.GetFunction(layout.Allocator!)!;
+        var allocator = state.Modules[main.Index].Instance!.GetFunction(layout.Allocator!)!;
         var raw = layout.Allocator == "malloc" ? Call(allocator, main.Name, size + align - 1) : Call(allocator, main.Name, align, size);
         if (raw == 0)
         {
@@ -331,6 +340,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         }
         catch (WasmtimeException e)
         {
+            StoreGate.ThrowIfStopped(e, $"{owner}: allocating the libraries' memory");
             throw new LoadException(owner, $"{owner}: allocating the libraries' memory failed: {e.Message}", e);
         }
     }
@@ -339,33 +349,24 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     {
         foreach (var m in plan.NewModules)
         {
+            var record = state.Modules[m.Index];
             if (m.IsRelocatable)
             {
-                state.MemoryBases[m.Index] = _blockBase + m.MemoryOffset;
-                state.TableBases[m.Index] = _tableBlockBase + m.TableOffset;
-                trace?.Invoke($"{m.Name}: memory base 0x{state.MemoryBases[m.Index]:x} ({m.MemorySize} bytes), table base {state.TableBases[m.Index]} ({m.TableSize} slots)");
+                record.MemoryBase = _blockBase + m.MemoryOffset;
+                record.TableBase = _tableBlockBase + m.TableOffset;
+                trace?.Invoke($"{m.Name}: memory base 0x{record.MemoryBase:x} ({m.MemorySize} bytes), table base {record.TableBase} ({m.TableSize} slots)");
             }
 
             if (m.TlsOffset is { } tls)
             {
-                state.TlsBases[m.Index] = _blockBase + tls;
+                record.TlsBase = _blockBase + tls;
             }
 
-            if (_block >= 0)
+            if (_block is not null)
             {
-                state.BlockOf[m.Index] = _block;
-                state.Blocks[_block].LiveModules++;
+                record.Block = _block;
+                _block.LiveModules++;
             }
-        }
-    }
-
-    /// <summary>Sets the GOT entries created before the bases were known (a non-PIE main's); later ones get their value at once.</summary>
-    private void FillGot()
-    {
-        _basesKnown = true;
-        foreach (var (global, value) in _pendingGot)
-        {
-            SetAddress(global, value());
         }
     }
 
@@ -375,45 +376,23 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
             ? new Instance(store, cache.Get(engine, "table64", ThunkModule.Table64(initial)), []).GetTable(ThunkModule.Table64Export)!
             : new Table(store, TableKind.FuncRef, null, initial);
 
-    /// <summary>A global holding an address: i64 in a wasm64 program (the planner checked every import agrees).</summary>
-    private Global AddressGlobal(long value, Mutability mutability) =>
-        plan.Memory.Is64
-            ? new Global(store, ValueKind.Int64, value, mutability)
-            : new Global(store, ValueKind.Int32, (int)value, mutability);
-
-    private static void SetAddress(Global global, long value)
-    {
-        if (global.Kind == ValueKind.Int64)
-        {
-            global.SetValue(value);
-        }
-        else
-        {
-            global.SetValue((int)value);
-        }
-    }
-
     private void Instantiate(int index)
     {
         var m = plan.Modules[index];
-        var thunks = Thunks(m);
-        var imports = new object[m.Imports.Length];
-        for (var i = 0; i < imports.Length; i++)
-        {
-            imports[i] = Resolve(m, m.Imports[i], thunks);
-        }
-
+        var imports = Imports.Imports(m);
         try
         {
-            state.Instances[index] = m.Imports.Any(b => b.Import.Kind == ExternalKind.Tag)
+            state.Modules[index].Instance = m.Imports.Any(b => b.Import.Kind == ExternalKind.Tag)
                 ? InstantiateWithTags(m, imports)
                 : new Instance(store, _compiled[index], imports);
         }
         catch (WasmtimeException e)
         {
+            StoreGate.ThrowIfStopped(e, $"{m.Name}: instantiation (start function)");
             throw new LoadException(m.Name, $"{m.Name}: instantiation failed: {e.Message}", e);
         }
 
+        state.Modules[index].State = ModuleState.Instantiated;
         trace?.Invoke($"instantiated {m.Name}");
     }
 
@@ -456,13 +435,13 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     /// <summary>Puts a newly instantiated module's functions into their table and forwarding slots.</summary>
     private void PublishFunctions(int index)
     {
-        foreach (var s in _blockSlotsByProvider.Value[index])
+        foreach (var s in _blockSlotsByProvider[index])
         {
             var slot = plan.Slots[s];
             SetSlot(Table, SlotIndex(slot), ProviderFunction(slot.Provider, slot.ExportName));
         }
 
-        foreach (var f in _forwardersByProvider.Value[index])
+        foreach (var f in _forwardersByProvider[index])
         {
             PublishForwarder(f);
         }
@@ -471,56 +450,88 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
     private void PublishForwarder(int f)
     {
         var (provider, export) = (plan.Forwarders[f].Provider, plan.Forwarders[f].ExportName);
-        var slot = _forwardBase + (uint)f;
+        var slot = Imports.ForwardBase + (uint)f;
         SetSlot(state.Forwarding!, slot, ProviderFunction(provider, export));
-        if (!state.ForwardSlots.TryGetValue((provider, export), out var slots))
+        var forwards = state.Modules[provider].ForwardSlots;
+        if (!forwards.TryGetValue(export, out var slots))
         {
-            state.ForwardSlots[(provider, export)] = slots = [];
+            forwards[export] = slots = [];
         }
 
         slots.Add(slot);
+        _forwardersAdded.Add((slots, slot));
     }
 
     private Function ProviderFunction(int provider, string export) =>
-        state.Instances[provider]!.GetFunction(export)
+        state.Modules[provider].Instance!.GetFunction(export)
         ?? throw new LoadException(plan.Modules[provider].Name, $"{plan.Modules[provider].Name}: export {export} is not a function");
 
-    private void RunInitializers()
+    /// <summary>TLS blocks, then data relocations: what must be done before any module's code may be called from outside.</summary>
+    private void Relocate()
     {
         // One thread: each module's TLS block is initialised once, in place (this also applies its TLS relocations).
         foreach (var m in plan.NewModules.Where(m => m.TlsOffset is not null))
         {
-            CallIfExported(m.Index, WellKnownSymbols.InitTls, "TLS initialisation", state.TlsBases[m.Index]);
+            CallIfExported(m.Index, WellKnownSymbols.InitTls, "TLS initialisation", state.Modules[m.Index].TlsBase);
         }
 
         foreach (var index in plan.ConstructorOrder)
         {
             CallIfExported(index, WellKnownSymbols.ApplyDataRelocs, "data relocations");
+            var name = plan.Modules[index].Name;
+            var exports = plan.Modules[index].Module.Exports;
+            if (exports.Any(e => e.Name == WellKnownSymbols.CallCtors) && exports.Any(e => e.Name == WellKnownSymbols.Initialize))
+            {
+                throw new LoadException(name, $"{name}: exports both __wasm_call_ctors and _initialize; a module may have only one initialiser");
+            }
+        }
+
+        foreach (var record in NewModules)
+        {
+            record.State = ModuleState.Relocated;
+        }
+    }
+
+    /// <summary>
+    /// Runs the constructors (<c>__wasm_call_ctors</c> or <c>_initialize</c>), dependencies first, after the commit: a
+    /// constructor may <c>dlopen</c>, <c>dlsym</c> and <c>dlclose</c>, and sees this load's modules. Each module is
+    /// <see cref="ModuleState.Live"/> once its own constructor returned; <paramref name="constructed"/> hears of it
+    /// (the order destructors run in reverse).
+    /// </summary>
+    /// <exception cref="LoadException">A constructor trapped; the modules constructed before it are live.</exception>
+    public void Construct(Action<ModuleRecord> constructed)
+    {
+        foreach (var record in NewModules)
+        {
+            record.State = ModuleState.Constructing;
         }
 
         foreach (var index in plan.ConstructorOrder)
         {
-            if (plan.Modules[index].IsMain && plan.MainRunsOwnConstructors)
+            var record = state.Modules[index];
+            if (!(record.Planned.IsMain && plan.MainRunsOwnConstructors))
             {
-                continue;
+                var hasCtors = record.Planned.Module.Exports.Any(e => e.Name == WellKnownSymbols.CallCtors);
+                CallIfExported(index, hasCtors ? WellKnownSymbols.CallCtors : WellKnownSymbols.Initialize, "constructor");
             }
 
-            var name = plan.Modules[index].Name;
-            var exports = plan.Modules[index].Module.Exports;
-            var hasCtors = exports.Any(e => e.Name == WellKnownSymbols.CallCtors);
-            if (hasCtors && exports.Any(e => e.Name == WellKnownSymbols.Initialize))
+            record.State = ModuleState.Live;
+            if (!record.Planned.IsMain)
             {
-                throw new LoadException(name, $"{name}: exports both __wasm_call_ctors and _initialize; a module may have only one initialiser");
+                constructed(record);
             }
+        }
 
-            CallIfExported(index, hasCtors ? WellKnownSymbols.CallCtors : WellKnownSymbols.Initialize, "constructor");
+        foreach (var record in NewModules)
+        {
+            record.State = ModuleState.Live;
         }
     }
 
     private void CallIfExported(int index, string export, string what, params long[] args)
     {
         var name = plan.Modules[index].Name;
-        if (state.Instances[index]!.GetFunction(export) is not { } function)
+        if (state.Modules[index].Instance!.GetFunction(export) is not { } function)
         {
             return;
         }
@@ -532,6 +543,7 @@ internal sealed partial class ProgramLoader(LinkPlan plan, ProgramState state, E
         }
         catch (WasmtimeException e)
         {
+            StoreGate.ThrowIfStopped(e, $"{name}: {what} ({export})");
             throw new LoadException(name, $"{name}: {what} ({export}) failed: {e.Message}", e);
         }
     }

@@ -1,0 +1,259 @@
+using Dylink.Linking;
+using Wasmtime;
+
+namespace Dylink.Runtime;
+
+/// <summary>
+/// The end of a module's life: references (<c>dlclose</c>), the unload rule, destructors (<c>__cxa_atexit</c> handlers,
+/// then <c>__wasm_call_dtors</c>) at unload and at exit, and the teardown that gives slots and memory back. A module is
+/// unloaded at most once: only a <see cref="ModuleState.Live"/> one can start, and it is
+/// <see cref="ModuleState.Destructing"/> while its destructors run (a balanced <c>dlopen</c>+<c>dlclose</c> of itself
+/// from a destructor cannot unload it again).
+/// </summary>
+internal sealed class Lifecycle(LinkedProgram program, Store store, Action<string>? trace, Action<ModuleRecord> unloaded)
+{
+    // Libraries in the order their constructors finished (start-up, then every dlopen), loaded ones only: exit
+    // destroys them in reverse, as glibc's _dl_fini does.
+    private readonly List<ModuleRecord> _constructed = [];
+    private bool _exitHandlerRegistered;
+
+    /// <summary>Instances of unloaded libraries still held by the store (Wasmtime frees instances only with their store).</summary>
+    public int UnloadedInstances { get; private set; }
+
+    /// <summary>Records that a library's constructors finished.</summary>
+    public void Constructed(ModuleRecord record) => _constructed.Add(record);
+
+    /// <summary>Drops one reference; at zero the library is unloaded if the unload rule allows.</summary>
+    /// <exception cref="LoadException">A destructor trapped (the library is unloaded all the same).</exception>
+    public void Close(ModuleRecord record)
+    {
+        if (record.OpenCount > 0)
+        {
+            record.OpenCount--;
+        }
+
+        Unload([record], force: false);
+    }
+
+    /// <summary>
+    /// Unloads the modules of a load whose constructor failed, as glibc's <c>dlopen</c> does after a failure: those
+    /// whose constructors finished get their destructors, and every loaded module that depends on one of them (a
+    /// library a constructor opened and bound to them) goes too, so nothing is left bound to freed code.
+    /// </summary>
+    public void Abort(IEnumerable<ModuleRecord> records)
+    {
+        var doomed = records.Where(r => r.IsLoaded).ToHashSet();
+        for (var grew = true; grew;)
+        {
+            grew = false;
+            foreach (var m in program.State.Modules.Where(m => m.IsLoaded && !m.Permanent && !doomed.Contains(m)))
+            {
+                if (program.Scope.DependenciesOf(m.Index).Any(d => doomed.Contains(program[d])))
+                {
+                    grew = doomed.Add(m);
+                }
+            }
+        }
+
+        try
+        {
+            Unload([.. doomed.OrderByDescending(r => r.Index)], force: true);
+        }
+        catch (LoadException)
+        {
+            // The constructor's failure is the one to report.
+        }
+    }
+
+    /// <summary>
+    /// Unloads each module the rule allows (or every one given, with <paramref name="force"/>), then whatever they kept
+    /// loaded. A destructor that traps does not stop the teardown: the first failure is thrown once everything is done.
+    /// </summary>
+    private void Unload(IReadOnlyList<ModuleRecord> records, bool force)
+    {
+        Exception? failure = null;
+        var pending = new Queue<ModuleRecord>(records);
+        while (pending.TryDequeue(out var record))
+        {
+            var eligible = force && records.Contains(record)
+                ? record.IsLoaded
+                : record.Unloadable && !program.Scope.IsUsedByOthers(record.Index);
+            if (!eligible)
+            {
+                continue;
+            }
+
+            var wasLive = record.State == ModuleState.Live;
+            record.State = ModuleState.Destructing;
+            if (wasLive)
+            {
+                failure ??= Capture(() => RunDestructors(record));
+            }
+
+            var dependencies = program.Scope.DependenciesOf(record.Index).ToList();
+            failure ??= Capture(() => TearDown(record));
+            foreach (var dependency in dependencies)
+            {
+                pending.Enqueue(program[dependency]);
+            }
+        }
+
+        if (failure is not null)
+        {
+            throw failure as LoadException ?? new LoadException("", failure.Message, failure);
+        }
+    }
+
+    private static Exception? Capture(Action action)
+    {
+        try
+        {
+            action();
+            return null;
+        }
+        catch (Exception e) when (e is DylinkException or WasmtimeException or TimeoutException)
+        {
+            return e;
+        }
+    }
+
+    /// <summary>Takes an unloaded module out of the scope, points its slots at traps, and gives its table range and memory back.</summary>
+    private void TearDown(ModuleRecord record)
+    {
+        var module = record.Planned;
+        var table = program.State.Table;
+        var kept = new HashSet<uint>();
+        _constructed.Remove(record);
+        foreach (var (export, slot) in program.Scope.Remove(record.Index))
+        {
+            // A rebound function's slot keeps reaching its replacement (a reloaded library's new version).
+            if (record.Originals.ContainsKey(export))
+            {
+                kept.Add(slot);
+                continue;
+            }
+
+            table.SetElement(slot, program.StaleStub(module.Name, export, table.GetElement(slot) as Function));
+            if (slot < record.TableBase || slot >= record.TableBase + module.TableSize)
+            {
+                program.State.FreeSlots.Free(slot, 1); // a slot in the module's own region is freed with the region below
+            }
+        }
+
+        for (var k = 0u; k < module.TableSize; k++)
+        {
+            if (!kept.Contains(record.TableBase + k))
+            {
+                table.SetElement(record.TableBase + k, program.StaleStub(module.Name, "a function whose address was taken", table.GetElement(record.TableBase + k) as Function));
+            }
+        }
+
+        // A region that still holds a rebound slot stays taken (a few slots), so nothing else lands on it.
+        if (module.IsRelocatable && !kept.Any(slot => slot >= record.TableBase && slot < record.TableBase + module.TableSize))
+        {
+            program.State.FreeSlots.Free(record.TableBase, module.TableSize);
+        }
+
+        var block = record.Block;
+        record.Release(ModuleState.Unloaded);
+        unloaded(record);
+        UnloadedInstances++;
+        trace?.Invoke($"unloaded {module.Name}");
+        if (block is not null)
+        {
+            block.LiveModules--;
+            program.State.ReleaseBlock(block, program.MainFree());
+        }
+    }
+
+    /// <summary>The library's <c>__cxa_atexit</c> handlers, last registered first, then <c>__wasm_call_dtors</c>; once.</summary>
+    private void RunDestructors(ModuleRecord record)
+    {
+        if (record.DestructorsRun)
+        {
+            return;
+        }
+
+        record.DestructorsRun = true;
+        while (record.AtExit.Count > 0)
+        {
+            var (function, argument) = record.AtExit[^1];
+            record.AtExit.RemoveAt(record.AtExit.Count - 1);
+            if (function > 0 && (ulong)function < program.State.Table.GetSize()
+                && program.State.Table.GetElement((uint)function) is Function { IsNull: false } handler)
+            {
+                Call(record, handler, "destructor (__cxa_atexit handler)", argument);
+            }
+        }
+
+        if (record.Instance?.GetFunction("__wasm_call_dtors") is { } dtors)
+        {
+            Call(record, dtors, "destructor (__wasm_call_dtors)");
+        }
+    }
+
+    private static void Call(ModuleRecord record, Function function, string what, params long[] args)
+    {
+        try
+        {
+            function.Invoke(HostFunctions.IntegerArguments(function, args));
+        }
+        catch (WasmtimeException e)
+        {
+            StoreGate.ThrowIfStopped(e, $"{record.Name}: {what}");
+            throw new LoadException(record.Name, $"{record.Name}: {what} failed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// A library's <c>__cxa_atexit</c>: records its handler against that library, whatever <c>dso</c> it passes:
+    /// clang's <c>__dso_handle</c> is internal to each module, so the import a call arrives through is what identifies it.
+    /// </summary>
+    public static Function? AtExitFunction(Store store, ProgramState state, ModuleRecord record, string name) => name != "__cxa_atexit" ? null
+        : state.Memory.Is64Bit // the memory exists before any library is instantiated; wasm64 passes 64-bit pointers
+            ? HostFunctions.Create(store, (long function, long argument, long dso) => Register(record, function, argument))
+            : HostFunctions.Create(store, (int function, int argument, int dso) => Register(record, function, argument));
+
+    private static int Register(ModuleRecord record, long function, long argument)
+    {
+        record.AtExit.Add((function, argument));
+        return 0;
+    }
+
+    /// <summary>
+    /// Makes the main's <c>exit</c> run the destructors of every library still loaded, as glibc's <c>_dl_fini</c> does:
+    /// a handler registered through the main's own <c>__cxa_atexit</c> before <c>_start</c> runs the main's
+    /// constructors, so it runs after the main's destructors and before libc flushes <c>stdout</c>. Libraries go in
+    /// reverse constructor order. A main that does not export <c>__cxa_atexit</c> gives the loader no way in: its
+    /// libraries' destructors then run only at <c>dlclose</c>.
+    /// </summary>
+    public void RegisterExitHandler(ModuleRecord main)
+    {
+        if (_exitHandlerRegistered || program.Plan.Kind != MainKind.Fixed
+            || main.Instance!.GetFunction("__cxa_atexit") is not { } register
+            || !HostFunctions.Signature(register).Equals(WellKnownSymbols.LoaderProvided["__cxa_atexit"]))
+        {
+            return;
+        }
+
+        var handler = HostFunctions.Create(store, (int _) => RunDestructorsAtExit());
+        var slot = program.TakeSlot();
+        program.State.Table.SetElement(slot, handler);
+        _exitHandlerRegistered = true;
+        register.Invoke((int)slot, 0, 0);
+    }
+
+    private void RunDestructorsAtExit()
+    {
+        trace?.Invoke("exit: running library destructors");
+        while (_constructed.Count > 0)
+        {
+            var record = _constructed[^1];
+            _constructed.RemoveAt(_constructed.Count - 1);
+            if (record.State == ModuleState.Live)
+            {
+                RunDestructors(record);
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using Dylink.Linking;
+using Wasmtime;
+
+namespace Dylink.Runtime;
+
+/// <summary>Where a module is in its life, in the order a load and an unload take it through.</summary>
+internal enum ModuleState
+{
+    /// <summary>In a plan being executed: nothing of it exists yet, or a failed load gave everything back.</summary>
+    Planned,
+
+    /// <summary>Its instance exists and its functions are in their slots.</summary>
+    Instantiated,
+
+    /// <summary>Its TLS block and data relocations are applied; the load can be committed.</summary>
+    Relocated,
+
+    /// <summary>Committed (visible to lookups and nested loads), its constructors not finished.</summary>
+    Constructing,
+
+    /// <summary>Loaded: constructors done.</summary>
+    Live,
+
+    /// <summary>Being unloaded: its destructors are running. Never unloaded a second time.</summary>
+    Destructing,
+
+    /// <summary>Gone: out of every scope, its slots trap, its memory and table range given back.</summary>
+    Unloaded,
+}
+
+/// <summary>
+/// One loaded module, as musl's <c>struct dso</c>: what the store made of it (instance, bases, memory block, table
+/// range, the GOT entries and forwarding slots that point at it) and its life (state, references, NODELETE,
+/// destructors registered through <c>__cxa_atexit</c>, rebound functions). Linking facts — its symbols, global or
+/// local, what it depends on, its function slots — are the <see cref="ProgramScope"/>'s, under the same index.
+/// Rolling back a failed load or unloading a module reverts this one object.
+/// </summary>
+internal sealed class ModuleRecord(PlannedModule planned)
+{
+    /// <summary>The module's index: its place in the scope and in every plan; never reused.</summary>
+    public int Index => Planned.Index;
+
+    public PlannedModule Planned { get; } = planned;
+
+    public string Name => Planned.Name;
+
+    public ModuleState State { get; set; }
+
+    /// <summary>True from instantiation until the module is unloaded or its load rolled back.</summary>
+    public bool HasInstance => Instance is not null;
+
+    public Instance? Instance { get; set; }
+
+    /// <summary>Its <c>__memory_base</c> (0 for a fixed main).</summary>
+    public uint MemoryBase { get; set; }
+
+    /// <summary>Its <c>__table_base</c>: the first slot of its table range.</summary>
+    public uint TableBase { get; set; }
+
+    /// <summary>Its TLS block for the program's one thread.</summary>
+    public uint TlsBase { get; set; }
+
+    /// <summary>The memory block its region lives in (shared by the modules of one load).</summary>
+    public MemoryBlock? Block { get; set; }
+
+    /// <summary>Loaded at start-up: part of the program, never unloaded.</summary>
+    public bool Permanent { get; set; }
+
+    /// <summary><c>dlopen</c> references not yet closed.</summary>
+    public int OpenCount { get; set; }
+
+    /// <summary>Opened with <c>RTLD_NODELETE</c>: never unloaded.</summary>
+    public bool NoDelete { get; set; }
+
+    /// <summary>True once its destructors ran (at unload or at exit): they never run twice.</summary>
+    public bool DestructorsRun { get; set; }
+
+    /// <summary>Handlers registered through this module's <c>__cxa_atexit</c> import, in registration order.</summary>
+    public List<(long Function, long Argument)> AtExit { get; } = [];
+
+    /// <summary>Mutable GOT entries holding an address in this module, by target: shared by every importer.</summary>
+    public Dictionary<string, Global> GotEntries { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Forwarding slots that call each of its functions: what a rebind rewrites.</summary>
+    public Dictionary<string, List<uint>> ForwardSlots { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Its functions that are rebound, with the original each had.</summary>
+    public Dictionary<string, Function> Originals { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>True while its code may run: instantiated and not (being) torn down.</summary>
+    public bool IsLoaded => State is ModuleState.Constructing or ModuleState.Live;
+
+    /// <summary>Whether <c>dlclose</c> may unload it now: a live library nobody holds open or pins.</summary>
+    public bool Unloadable => State == ModuleState.Live && !Permanent && !NoDelete && OpenCount == 0;
+
+    /// <summary>Forgets everything a load gave the module, so the record is as planned (rollback, or the end of an unload).</summary>
+    public void Release(ModuleState state)
+    {
+        State = state;
+        Instance = null;
+        Block = null;
+        AtExit.Clear();
+        GotEntries.Clear();
+        ForwardSlots.Clear();
+        Originals.Clear();
+        OpenCount = 0;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} #{Index} ({State})";
+}

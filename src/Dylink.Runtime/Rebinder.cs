@@ -1,0 +1,102 @@
+using System.Linq.Expressions;
+using Dylink.Format;
+using Dylink.Linking;
+using Wasmtime;
+
+namespace Dylink.Runtime;
+
+/// <summary>
+/// Run-time rebinding: one write per slot — the function's table slot (every pointer to it) and each forwarding slot
+/// (direct callers in <see cref="LinkOptions.Rebindable"/> loads) — makes every caller reach a replacement, and the
+/// original (kept in the provider's <see cref="ModuleRecord.Originals"/>) can be put back.
+/// </summary>
+/// <remarks>A host function lives as long as its store. Rebinding to C# delegates again and again must not grow the
+/// store, so each function gets at most one host function per delegate type, whose target is swapped on each rebind
+/// (a <see cref="Redirect"/>); rebinding to the same delegate type again creates nothing.</remarks>
+internal sealed class Rebinder(LinkedProgram program, Store store, Action<string>? trace)
+{
+    private readonly Dictionary<(int Provider, string Export, Type Type), Redirect> _redirects = [];
+
+    /// <summary>Makes every call to the function <paramref name="target"/> defines reach <paramref name="replacement"/>.</summary>
+    /// <exception cref="LinkException">The signatures differ.</exception>
+    public void Rebind(Definition target, Function replacement, string replacementName)
+    {
+        var record = program[target.Provider];
+        var original = program.FunctionOf(target);
+        CheckSignature(record, target.Symbol.Name, HostFunctions.Signature(original), HostFunctions.Signature(replacement), replacementName);
+        record.Originals.TryAdd(target.Symbol.Name, original);
+        Write(target.Provider, target.Symbol.Name, replacement);
+        trace?.Invoke($"rebound {target.Symbol.Name} ({record.Name}) to {replacementName}");
+    }
+
+    /// <summary>Makes every call to the function <paramref name="target"/> defines reach a C# function.</summary>
+    /// <exception cref="LinkException">The signatures differ.</exception>
+    public void Rebind(Definition target, Delegate replacement)
+    {
+        var key = (target.Provider, target.Symbol.Name, replacement.GetType());
+        if (!_redirects.TryGetValue(key, out var redirect))
+        {
+            CheckSignature(program[target.Provider], target.Symbol.Name, HostFunctions.Signature(program.FunctionOf(target)),
+                HostFunctions.SignatureOf(replacement), "the host function");
+            redirect = new Redirect(replacement);
+            redirect.Function = HostFunctions.Create(store, redirect.Forwarding(replacement.GetType()));
+            _redirects.Add(key, redirect);
+        }
+
+        redirect.Target = replacement;
+        Rebind(target, redirect.Function, "the host function");
+    }
+
+    /// <summary>Gives every caller of the function its original definition back.</summary>
+    public void Restore(Definition target)
+    {
+        if (program[target.Provider].Originals.Remove(target.Symbol.Name, out var original))
+        {
+            Write(target.Provider, target.Symbol.Name, original);
+        }
+    }
+
+    /// <summary>Forgets the host functions made for a module's functions (it was unloaded).</summary>
+    public void Forget(int provider)
+    {
+        foreach (var key in _redirects.Keys.Where(k => k.Provider == provider).ToList())
+        {
+            _redirects.Remove(key);
+        }
+    }
+
+    private static void CheckSignature(ModuleRecord record, string symbol, FuncType expected, FuncType actual, string replacementName)
+    {
+        if (!expected.Equals(actual))
+        {
+            throw new LinkException(record.Name, [$"{symbol}: cannot rebind {record.Name}'s function {expected} to {replacementName}, which is {actual}"]);
+        }
+    }
+
+    /// <summary>One write per slot: the function's table slot (every pointer to it) and each forwarding slot (direct callers).</summary>
+    private void Write(int provider, string export, Function target)
+    {
+        program.State.Table.SetElement(program.SlotFor(provider, export), target);
+        foreach (var slot in program[provider].ForwardSlots.GetValueOrDefault(export) ?? [])
+        {
+            program.State.Forwarding!.SetElement(slot, target);
+        }
+    }
+
+    /// <summary>A host function whose C# target can be swapped: a delegate of the target's own type that calls whatever
+    /// <see cref="Target"/> holds (compiled once per function and delegate type, so calls stay typed).</summary>
+    private sealed class Redirect(Delegate target)
+    {
+        public Delegate Target { get; set; } = target;
+
+        public Function Function { get; set; } = null!;
+
+        public Delegate Forwarding(Type delegateType)
+        {
+            var invoke = delegateType.GetMethod("Invoke")!;
+            var parameters = invoke.GetParameters().Select(p => Expression.Parameter(p.ParameterType, p.Name)).ToArray();
+            var current = Expression.Convert(Expression.Property(Expression.Constant(this), nameof(Target)), delegateType);
+            return Expression.Lambda(delegateType, Expression.Invoke(current, parameters), parameters).Compile();
+        }
+    }
+}
