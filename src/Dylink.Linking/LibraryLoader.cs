@@ -13,15 +13,58 @@ internal sealed record LoadedModule(string Name, string? Path, WasmModule Module
 }
 
 /// <summary>
-/// Finds and reads every module of a program: preloads, the main, then NEEDED entries breadth-first, each library once
-/// (by resolved path and by name), cycles allowed. Collects every error instead of stopping at the first.
+/// The modules one planning run sees, by index: those a running program loaded earlier (read from its scope only when
+/// asked for, so that planning a <c>dlopen</c> never walks every module ever loaded) followed by the ones this run loads.
 /// </summary>
-internal sealed class LibraryLoader(LinkOptions options, List<string> errors)
+internal sealed class ModuleList(ProgramScope? scope)
 {
+    private readonly Dictionary<int, LoadedModule> _earlier = [];
+    private readonly List<LoadedModule> _new = [];
+
+    /// <summary>The index of the first module this run loads.</summary>
+    public int First { get; } = scope?.Modules.Count ?? 0;
+
+    public int Count => First + _new.Count;
+
+    /// <summary>The modules this run loads, from <see cref="First"/> on.</summary>
+    public IReadOnlyList<LoadedModule> New => _new;
+
+    public LoadedModule this[int index] => index >= First ? _new[index - First] : Earlier(index);
+
+    public int Add(LoadedModule module)
+    {
+        _new.Add(module);
+        return Count - 1;
+    }
+
+    private LoadedModule Earlier(int index)
+    {
+        if (!_earlier.TryGetValue(index, out var loaded))
+        {
+            var m = scope!.Modules[index];
+            loaded = new LoadedModule(m.Name, m.Path, m.Module, m.NeededBy);
+            loaded.Needed.AddRange(m.Needed);
+            _earlier.Add(index, loaded);
+        }
+
+        return loaded;
+    }
+}
+
+/// <summary>
+/// Finds and reads every module of a program: preloads, the main, then NEEDED entries breadth-first, each library once
+/// (by resolved path and by name), cycles allowed. Collects every error instead of stopping at the first. With a
+/// running program's <paramref name="scope"/>, its live modules are found there rather than loaded again.
+/// </summary>
+internal sealed class LibraryLoader(LinkOptions options, List<string> errors, ProgramScope? scope = null)
+{
+    // Modules this run loaded (and names it found an earlier module under); earlier modules are asked of the scope.
     private readonly Dictionary<string, int> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _byPath = new(StringComparer.Ordinal);
+    // Names and paths whose loaded module a reload must not reuse.
+    private readonly HashSet<string> _masked = new(StringComparer.Ordinal);
 
-    public List<LoadedModule> Modules { get; } = [];
+    public ModuleList Modules { get; } = new(scope);
 
     /// <summary>Loads the whole program breadth-first. Returns the main's index, or -1 without a wasm main.</summary>
     public int LoadProgram(LoadedModule? main)
@@ -57,21 +100,6 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors)
         return mainIndex;
     }
 
-    /// <summary>Registers a module that is loaded already, so that it is found again rather than loaded twice.</summary>
-    public void AddLoaded(LoadedModule module, bool live)
-    {
-        Modules.Add(module);
-        if (live)
-        {
-            var index = Modules.Count - 1;
-            _byName.TryAdd(module.Name, index);
-            if (module.Path is not null)
-            {
-                _byPath.TryAdd(Path.GetFullPath(module.Path), index);
-            }
-        }
-    }
-
     /// <summary>Loads <paramref name="name"/> (searched as if the main needed it) and, breadth-first, whatever it needs
     /// that is not loaded yet. Returns the root's index, or null after recording why it could not be loaded.</summary>
     /// <param name="name">The library name or path.</param>
@@ -89,11 +117,11 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors)
 
         if (fresh)
         {
-            _byName.Remove(name);
-            _byPath.Remove(Path.GetFullPath(name));
+            _masked.Add(name);
+            _masked.Add(Path.GetFullPath(name));
             if (Find(name, searchFrom is { } s ? Modules[s] : null) is { } found)
             {
-                _byPath.Remove(Path.GetFullPath(found));
+                _masked.Add(Path.GetFullPath(found));
             }
         }
 
@@ -114,8 +142,7 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors)
 
     private int Add(LoadedModule module)
     {
-        Modules.Add(module);
-        var index = Modules.Count - 1;
+        var index = Modules.Add(module);
         _byName.TryAdd(module.Name, index);
         if (module.Path is not null)
         {
@@ -127,7 +154,7 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors)
 
     private int? Load(string name, int? neededBy)
     {
-        if (_byName.TryGetValue(name, out var known))
+        if (Known(_byName, name, scope is null ? null : scope.FirstLiveNamed) is { } known)
         {
             return known;
         }
@@ -141,10 +168,10 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors)
         }
 
         var full = Path.GetFullPath(path);
-        if (_byPath.TryGetValue(full, out known))
+        if (Known(_byPath, full, scope is null ? null : scope.FirstLiveAt) is { } atPath)
         {
-            _byName.TryAdd(name, known);
-            return known;
+            _byName.TryAdd(name, atPath);
+            return atPath;
         }
 
         if (Sandbox.Refuse(options, path) is { } refusal)
@@ -153,7 +180,8 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors)
             return null;
         }
 
-        if (Modules.Count >= options.MaxModules)
+        // Live modules count, unloaded ones do not: a program may open and close libraries for ever.
+        if ((scope?.LiveCount ?? 0) + Modules.New.Count >= options.MaxModules)
         {
             errors.Add($"{name}: too many modules: the limit is {options.MaxModules}{NeededBySuffix(parent)}");
             return null;
@@ -186,6 +214,11 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors)
             return null;
         }
     }
+
+    private int? Known(Dictionary<string, int> loadedNow, string key, Func<string, int?>? loadedEarlier) =>
+        loadedNow.TryGetValue(key, out var index) ? index
+        : _masked.Contains(key) ? null
+        : loadedEarlier?.Invoke(key);
 
     /// <summary>The search order: a name with a slash is a path; otherwise -L dirs, the library path, the needing
     /// module's RUNTIME_PATH (with <c>$ORIGIN</c>), then the needing module's own directory.</summary>

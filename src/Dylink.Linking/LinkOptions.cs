@@ -35,7 +35,8 @@ public sealed record LinkOptions
     /// </summary>
     public bool Rebindable { get; init; }
 
-    /// <summary>Most modules a program may load, the main included; one more is a link error.</summary>
+    /// <summary>Most modules a program may have loaded at once, the main included (unloaded ones do not count); one more
+    /// is a link error.</summary>
     public int MaxModules { get; init; } = 10_000;
 
     /// <summary>Largest library file accepted, in bytes; checked before the file is read.</summary>

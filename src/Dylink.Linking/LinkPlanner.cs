@@ -59,11 +59,11 @@ public static class LinkPlanner
 
         var modules = loader.Modules;
         var kind = main is null ? MainKind.Host : IsRelocatableMain(main.Module) ? MainKind.Relocatable : MainKind.Fixed;
-        foreach (var (m, i) in modules.Select((m, i) => (m, i)))
+        for (var i = 0; i < modules.Count; i++)
         {
-            if (i != mainIndex && m.Module.Dylink is null)
+            if (i != mainIndex && modules[i].Module.Dylink is null)
             {
-                errors.Add($"{m.Name}: not a shared library: it has no dylink.0 section");
+                errors.Add($"{modules[i].Name}: not a shared library: it has no dylink.0 section");
             }
         }
 
@@ -90,19 +90,12 @@ public static class LinkPlanner
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
-        var loader = new LibraryLoader(options, errors);
-        foreach (var m in scope.Modules)
-        {
-            var loaded = new LoadedModule(m.Name, m.Path, m.Module, m.NeededBy);
-            loaded.Needed.AddRange(m.Needed);
-            loader.AddLoaded(loaded, scope.IsLive(m.Index));
-        }
-
-        var first = scope.Modules.Count;
+        // The loader asks the scope for live modules by name and path instead of being handed every module ever loaded.
+        var loader = new LibraryLoader(options, errors, scope);
         var main = scope.Initial.Main;
         var root = loader.LoadRoot(name, main?.Index, fresh);
         ThrowIfAny(name, errors);
-        foreach (var m in loader.Modules.Skip(first).Where(m => m.Module.Dylink is null))
+        foreach (var m in loader.Modules.New.Where(m => m.Module.Dylink is null))
         {
             errors.Add($"{m.Name}: not a shared library: it has no dylink.0 section");
         }

@@ -23,7 +23,11 @@ internal sealed partial class PlanContext
     private bool Widths(Func<int, bool?> widthOf, bool? running, string what, string narrow, string wide)
     {
         string Describe(bool is64) => is64 ? wide : narrow;
-        var reference = Enumerable.Range(0, modules.Count).FirstOrDefault(i => widthOf(i) is not null, -1);
+        // The start-up modules decided the running program's widths; libraries opened since agreed with them, so they
+        // need not be walked (nor the tombstones of unloaded ones).
+        var startUp = Math.Min(scope?.Initial.Modules.Length ?? 0, _first);
+        var reference = Enumerable.Range(0, startUp).Concat(Enumerable.Range(_first, modules.Count - _first))
+            .FirstOrDefault(i => widthOf(i) is not null, -1);
         if (running is { } existing && (reference < 0 || reference >= _first))
         {
             // The running program's memory or table exists already, created by the loader.

@@ -8,8 +8,9 @@ internal sealed partial class PlanContext
     /// <summary>Each relocatable module's MEM_INFO region in load order, then each module's TLS block (single thread).</summary>
     private (uint[] Offsets, uint?[] TlsOffsets, uint Size, uint Alignment) LayoutMemory()
     {
-        var offsets = new uint[modules.Count];
-        var tlsOffsets = new uint?[modules.Count];
+        // Indexed from _first: only this plan's modules are placed.
+        var offsets = new uint[modules.Count - _first];
+        var tlsOffsets = new uint?[modules.Count - _first];
         ulong offset = 0;
         uint alignment = 1;
         void Place(uint size, uint align, Action<uint> record)
@@ -25,7 +26,7 @@ internal sealed partial class PlanContext
             if (IsRelocatable(i) && modules[i].Module.Dylink is { } dylink)
             {
                 var index = i;
-                Place(dylink.MemInfo.MemorySize, 1u << (int)dylink.MemInfo.MemoryAlignment, o => offsets[index] = o);
+                Place(dylink.MemInfo.MemorySize, 1u << (int)dylink.MemInfo.MemoryAlignment, o => offsets[index - _first] = o);
             }
         }
 
@@ -34,7 +35,7 @@ internal sealed partial class PlanContext
             if (TlsBlock(i) is { } tls)
             {
                 var index = i;
-                Place(tls.Size, tls.Align, o => tlsOffsets[index] = o);
+                Place(tls.Size, tls.Align, o => tlsOffsets[index - _first] = o);
             }
             else if (MisplacedThreadLocal(i) is { } symbol)
             {
@@ -93,7 +94,7 @@ internal sealed partial class PlanContext
 
     private (uint[] Offsets, uint Size) LayoutTable()
     {
-        var offsets = new uint[modules.Count];
+        var offsets = new uint[modules.Count - _first];
         ulong offset = 0;
         for (var i = _first; i < modules.Count; i++)
         {
@@ -103,7 +104,7 @@ internal sealed partial class PlanContext
             }
 
             offset = AlignUp(offset, 1u << (int)dylink.MemInfo.TableAlignment);
-            offsets[i] = (uint)offset;
+            offsets[i - _first] = (uint)offset;
             offset += dylink.MemInfo.TableSize;
         }
 
@@ -147,7 +148,8 @@ internal sealed partial class PlanContext
             blockSize, blockAlignment, null, false, 0, null, 0, null, allocator);
     }
 
-    private ulong? MaximumPages() => modules.SelectMany(m => m.Module.Imports)
+    // Start-up only (the memory is made once), where every module is new.
+    private ulong? MaximumPages() => modules.New.SelectMany(m => m.Module.Imports)
         .Where(i => i.Kind == ExternalKind.Memory && i.Memory!.Value.Maximum is not null).Select(i => i.Memory!.Value.Maximum).Min();
 
     /// <summary>A library opened later cannot lower the maximum of the memory that exists already.</summary>
@@ -165,7 +167,7 @@ internal sealed partial class PlanContext
         }
     }
 
-    private ulong MinimumPages() => modules.SelectMany(m => m.Module.Imports)
+    private ulong MinimumPages() => modules.New.SelectMany(m => m.Module.Imports)
         .Where(i => i.Kind == ExternalKind.Memory).Select(i => i.Memory!.Value.Minimum).DefaultIfEmpty(0UL).Max();
 
     /// <summary>Absurd MEM_INFO sizes are refused here, before any memory or table slot exists.</summary>
@@ -198,7 +200,7 @@ internal sealed partial class PlanContext
         }
 
         var main = modules[mainIndex].Module;
-        var libraryImports = modules.Where((_, i) => i != mainIndex).SelectMany(m => m.Module.Imports).ToList();
+        var libraryImports = modules.New.Where((_, i) => i != mainIndex).SelectMany(m => m.Module.Imports).ToList();
         bool LibrariesImport(string name) => libraryImports.Any(i => i.Module == ModuleSymbols.Env && i.Name == name);
         bool Exports(ExternalKind k) => main.Exports.Any(e => e.Kind == k);
         var ownsMemory = main.Memories.Length > 0;

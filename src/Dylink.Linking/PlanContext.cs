@@ -5,11 +5,12 @@ namespace Dylink.Linking;
 
 /// <summary>The state of one planning run: layout first, then bindings, which allocate function slots as they go.</summary>
 /// <remarks>With a <paramref name="scope"/>, the plan extends a running program (<c>dlopen</c>): modules below
-/// <c>scope.Modules.Count</c> exist already and only the others are laid out, bound and initialised.</remarks>
-internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIndex, MainKind kind, LinkOptions options, List<string> errors,
+/// <c>scope.Modules.Count</c> exist already and only the others are laid out, bound and initialised; nothing here walks the
+/// earlier modules, so a plan costs the same however many libraries the program loaded and unloaded before.</remarks>
+internal sealed partial class PlanContext(ModuleList modules, int mainIndex, MainKind kind, LinkOptions options, List<string> errors,
     ProgramScope? scope = null, int? root = null)
 {
-    private readonly int _first = scope?.Modules.Count ?? 0;
+    private readonly int _first = modules.First;
     private SymbolTable _symbols = new();
     // The first definition of a host symbol wins, as for modules.
     private readonly Dictionary<string, HostSymbol> _host = options.HostSymbols.DistinctBy(h => h.Name).ToDictionary(h => h.Name, StringComparer.Ordinal);
@@ -29,11 +30,10 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
             ? [mainIndex, .. constructorOrder.Where(i => i != mainIndex)]
             : constructorOrder;
 
-        // Modules loaded earlier exist already (position -1): every binding to them is direct.
-        _instantiationPosition = Enumerable.Repeat(-1, modules.Count).ToArray();
+        _instantiationPosition = new int[modules.Count - _first];
         for (var position = 0; position < instantiationOrder.Length; position++)
         {
-            _instantiationPosition[instantiationOrder[position]] = position;
+            _instantiationPosition[instantiationOrder[position] - _first] = position;
         }
 
         var (memoryOffsets, tlsOffsets, blockSize, blockAlignment) = LayoutMemory();
@@ -60,7 +60,7 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
             var bindings = m.Module.Imports.Select(import => Bind(i, import, scope?.Initial.Memory ?? memory)).ToImmutableArray();
             CheckAddressTypes(i, bindings, is64);
             planned.Add(new PlannedModule(i, m.Name, m.Path, m.Module, i == mainIndex, IsRelocatable(i),
-                [.. m.Needed], m.NeededBy, memoryOffsets[i], tableOffsets[i], bindings, tlsOffsets[i]));
+                [.. m.Needed], m.NeededBy, memoryOffsets[i - _first], tableOffsets[i - _first], bindings, tlsOffsets[i - _first]));
         }
 
         return new LinkPlan(kind, planned.MoveToImmutable(), memory, regionSlots + _blockSlots, regionSlots,
@@ -93,11 +93,15 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
             closure.AddRange(modules[closure[i]].Needed.Where(d => !closure.Contains(d)));
         }
 
-        foreach (var i in closure.Where(i => i >= _first || !scope.IsGlobal(i)))
+        foreach (var i in closure.Where(i => i >= _first || (scope.IsLive(i) && !scope.IsGlobal(i))))
         {
             _symbols.AddModule(i, modules[i].Name, ModuleSymbols.Of(modules[i].Module), NameOf);
         }
     }
+
+    /// <summary>Where a module comes in this plan's instantiation order; -1 for one loaded earlier, which exists
+    /// already, so every binding to it is direct.</summary>
+    private int Position(int index) => index < _first ? -1 : _instantiationPosition[index - _first];
 
     private bool IsRelocatable(int index) => index != mainIndex || kind == MainKind.Relocatable;
 
@@ -107,15 +111,16 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
     private ImmutableArray<int> ConstructorOrder()
     {
         var order = new List<int>();
-        var visited = new bool[modules.Count];
+        // Modules below _first were initialised by an earlier plan: only the new ones are visited.
+        var visited = new bool[modules.Count - _first];
         void Visit(int i)
         {
-            if (visited[i])
+            if (i < _first || visited[i - _first])
             {
                 return;
             }
 
-            visited[i] = true;
+            visited[i - _first] = true;
             foreach (var dependency in modules[i].Needed)
             {
                 Visit(dependency);
@@ -125,11 +130,6 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
             {
                 order.Add(i);
             }
-        }
-
-        for (var i = 0; i < _first; i++)
-        {
-            visited[i] = true; // initialised by an earlier plan
         }
 
         for (var i = _first; i < modules.Count; i++)
@@ -229,7 +229,7 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
         }
 
         CheckSignature(importer, import.Name, signature, definition.Symbol.Signature!, NameOf(definition.Provider));
-        var direct = !options.Rebindable && _instantiationPosition[definition.Provider] < _instantiationPosition[importer];
+        var direct = !options.Rebindable && Position(definition.Provider) < Position(importer);
         return new FunctionBinding(import, definition.Provider, definition.Symbol.Name, direct ? null : ForwarderOf(definition));
     }
 
@@ -260,7 +260,7 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
 
         if (!isGot && symbol.Kind == SymbolKind.Global && symbol.GlobalType == import.Global)
         {
-            if (_instantiationPosition[definition.Provider] >= _instantiationPosition[importer])
+            if (Position(definition.Provider) >= Position(importer))
             {
                 // Unlike a function, a global cannot be forwarded: its provider must exist first.
                 errors.Add($"{NameOf(importer)}: {import.Name}: the global is defined by {NameOf(definition.Provider)}, which can only be instantiated later");
@@ -308,7 +308,7 @@ internal sealed partial class PlanContext(List<LoadedModule> modules, int mainIn
         }
 
         CheckTagType(importer, import.Name, type, definition.Symbol.Signature!, NameOf(definition.Provider));
-        if (_instantiationPosition[definition.Provider] >= _instantiationPosition[importer])
+        if (Position(definition.Provider) >= Position(importer))
         {
             errors.Add($"{NameOf(importer)}: {import.Name}: the tag is defined by {NameOf(definition.Provider)}, which can only be instantiated later");
         }

@@ -6,8 +6,8 @@ namespace Dylink.Linking;
 public sealed record Definition(int Provider, ModuleSymbol Symbol);
 
 /// <summary>
-/// The global lookup scope: for each name, the definition every import of that name binds to. All resolution rules
-/// live in <see cref="ShouldReplace"/>.
+/// A lookup scope: for each name, the definition every import of that name binds to. All resolution rules live here:
+/// which symbols a scope may hold (<see cref="IsVisible"/>) and which definition wins (<see cref="ShouldReplace"/>).
 /// </summary>
 public sealed class SymbolTable
 {
@@ -24,7 +24,7 @@ public sealed class SymbolTable
         ArgumentNullException.ThrowIfNull(nameOf);
         foreach (var symbol in symbols)
         {
-            if (!symbol.IsDefined || symbol.IsHidden || WellKnownSymbols.ModuleLocal.Contains(symbol.Name))
+            if (!IsVisible(symbol))
             {
                 continue;
             }
@@ -43,6 +43,19 @@ public sealed class SymbolTable
                 _interpositions.Add($"{symbol.Name}: {nameOf(existing.Provider)} interposes the definition in {moduleName}");
             }
         }
+    }
+
+    /// <summary>
+    /// True when other modules can see the symbol: it enters lookup scopes (the global scope, a handle's scope for
+    /// <c>dlsym</c>, <c>RTLD_NEXT</c>), a reload rebinds it, and <c>dladdr</c> names it. A module's own definition
+    /// only, neither hidden nor local (ELF's dynamic symbol table holds no hidden symbols), and not one of the per-module
+    /// ABI exports (<see cref="WellKnownSymbols.ModuleLocal"/>), which the loader calls per module: one module's must
+    /// never satisfy or shadow another's.
+    /// </summary>
+    public static bool IsVisible(ModuleSymbol symbol)
+    {
+        ArgumentNullException.ThrowIfNull(symbol);
+        return symbol.IsDefined && !symbol.IsHidden && !WellKnownSymbols.ModuleLocal.Contains(symbol.Name);
     }
 
     /// <summary>
@@ -76,6 +89,39 @@ public sealed class SymbolTable
 
     // The dictionary copy constructor copies the hashed buckets as they are, without hashing every name again.
     private SymbolTable(Dictionary<string, Definition> definitions) => _definitions = definitions;
+
+    /// <summary>
+    /// The definition that wins among <paramref name="definitions"/> given in lookup order, by <see cref="ShouldReplace"/>;
+    /// null for none. What <see cref="AddModule"/> arrives at one module at a time.
+    /// </summary>
+    public static Definition? Winner(IEnumerable<Definition> definitions)
+    {
+        ArgumentNullException.ThrowIfNull(definitions);
+        Definition? winner = null;
+        foreach (var definition in definitions)
+        {
+            if (winner is null || ShouldReplace(winner, definition))
+            {
+                winner = definition;
+            }
+        }
+
+        return winner;
+    }
+
+    /// <summary>Sets or, with null, removes the definition of <paramref name="name"/>: for a scope that keeps every
+    /// candidate itself and recomputes one name's <see cref="Winner"/> when a module comes or goes.</summary>
+    internal void Set(string name, Definition? definition)
+    {
+        if (definition is null)
+        {
+            _definitions.Remove(name);
+        }
+        else
+        {
+            _definitions[name] = definition;
+        }
+    }
 
     /// <summary>Finds the definition of <paramref name="name"/>.</summary>
     public bool TryLookup(string name, out Definition definition) => _definitions.TryGetValue(name, out definition!);
