@@ -527,11 +527,11 @@ public sealed class DynamicLinker : IDisposable
             return new LibraryHandle(replacement.Index + 1); // a constructor of the new version closed the old one
         }
 
-        foreach (var export in LinkedProgram.VisibleFunctions(old.Planned.Module))
+        foreach (var export in program.Scope.ExportedFunctions(old.Index))
         {
-            if (replacement.Instance!.GetFunction(export) is { } function && program.Scope.LookupIn(old.Index, export) is { } definition)
+            if (replacement.Instance!.GetFunction(export.Name) is { } function)
             {
-                Loaded.Rebinder.Rebind(definition, function, $"{replacement.Name} (reloaded)");
+                Loaded.Rebinder.Rebind(new Definition(old.Index, export), function, $"{replacement.Name} (reloaded)");
             }
         }
 
@@ -546,12 +546,12 @@ public sealed class DynamicLinker : IDisposable
     private static void CheckReplacement(PlannedModule old, PlannedModule replacement)
     {
         var errors = new List<string>();
-        foreach (var export in old.Module.Exports.Where(e => e.Kind == ExternalKind.Function && !WellKnownSymbols.ModuleLocal.Contains(e.Name)))
+        foreach (var export in ModuleSymbols.Of(old.Module).Where(s => s.Kind == SymbolKind.Function && SymbolTable.IsVisible(s)))
         {
-            var match = replacement.Module.FindExport(export.Name);
-            if (match is { Kind: ExternalKind.Function } && !old.Module.FunctionType(export.Index).Equals(replacement.Module.FunctionType(match.Index)))
+            var match = ModuleSymbols.Of(replacement.Module).FirstOrDefault(s => s.Name == export.Name && s.IsDefined);
+            if (match is { Kind: SymbolKind.Function } && !Equals(export.Signature, match.Signature))
             {
-                errors.Add($"{old.Name}: {export.Name}: the new version is {replacement.Module.FunctionType(match.Index)}, the loaded one {old.Module.FunctionType(export.Index)}");
+                errors.Add($"{old.Name}: {export.Name}: the new version is {match.Signature}, the loaded one {export.Signature}");
             }
         }
 

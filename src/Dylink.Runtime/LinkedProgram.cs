@@ -1,4 +1,3 @@
-using Dylink.Format;
 using Dylink.Linking;
 using Wasmtime;
 
@@ -57,7 +56,7 @@ internal sealed class LinkedProgram(LinkPlan plan, ProgramScope scope, ProgramSt
         string where;
         if (handle.Value == LibraryHandle.Next.Value)
         {
-            (definition, where) = (Scope.LookupNext(name, Plan.Main?.Index ?? -1), "");
+            (definition, where) = (Scope.LookupNext(name), "");
         }
         else if (IsProgramHandle(handle))
         {
@@ -161,11 +160,11 @@ internal sealed class LinkedProgram(LinkPlan plan, ProgramScope scope, ProgramSt
 
         foreach (var m in State.Modules.Where(m => m.IsLoaded))
         {
-            foreach (var name in Scope.ExportedFunctions(m.Index))
+            foreach (var symbol in Scope.ExportedFunctions(m.Index))
             {
-                if (function.Equals(m.Instance!.GetFunction(name)))
+                if (function.Equals(m.Instance!.GetFunction(symbol.Name)))
                 {
-                    (provider, export) = (m.Index, name);
+                    (provider, export) = (m.Index, symbol.Name);
                     return true;
                 }
             }
@@ -184,8 +183,4 @@ internal sealed class LinkedProgram(LinkPlan plan, ProgramScope scope, ProgramSt
         IReadOnlyList<ValueKind> results = like is { IsNull: false } ? like.Results : [];
         return HostFunctions.Trap(store, library, $"{library}: {symbol} was called after {library} was unloaded (dlclose)", parameters, results);
     }
-
-    /// <summary>Exported functions of <paramref name="module"/> other modules can see.</summary>
-    public static IEnumerable<string> VisibleFunctions(WasmModule module) =>
-        module.Exports.Where(e => e.Kind == ExternalKind.Function && !WellKnownSymbols.ModuleLocal.Contains(e.Name)).Select(e => e.Name);
 }
