@@ -61,11 +61,16 @@ internal static class Scenarios
         """ + Loop("loop_host", "(call $host_tiny (local.get $acc))"));
 
     // A library nothing else depends on, so that dlclose really unloads it (libprovider and libcaller need each other).
-    private static readonly string Small = Side("(mem-info (memory 4 2))",
+    internal static readonly string Small = Side("(mem-info (memory 4 2))",
         """(func (export "small") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))""");
 
-    public static void Run(string? jsonPath, IReadOnlyList<int> libraryCounts, bool calls, bool scaling)
+    /// <summary>The scenario names <c>--only</c> accepts, in the order they run.</summary>
+    public static readonly string[] Names = ["calls", "load", "scaling", "soak", "dlsym"];
+
+    /// <summary>Runs the scenarios in <paramref name="only"/> (all of <see cref="Names"/> when null).</summary>
+    public static void Run(string? jsonPath, IReadOnlyList<int> libraryCounts, IReadOnlySet<string>? only, int soakCycles, int dlsymExports)
     {
+        bool Selected(string name) => only is null || only.Contains(name);
         var dir = Directory.CreateTempSubdirectory("dylink-bench").FullName;
         try
         {
@@ -75,28 +80,55 @@ internal static class Scenarios
             File.WriteAllBytes(Path.Combine(dir, "libhost.so"), Wasmtime.Module.ConvertText(Host));
             File.WriteAllBytes(Path.Combine(dir, "libsmall.so"), Wasmtime.Module.ConvertText(Small));
             var results = new Dictionary<string, double>(StringComparer.Ordinal);
-            if (calls)
+            var notes = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (Selected("calls"))
             {
                 RunCalls(dir, results);
             }
 
-            LoadScenarios.Run(libraryCounts, results);
-            if (scaling)
+            if (Selected("load"))
+            {
+                LoadScenarios.Run(libraryCounts, results);
+            }
+
+            if (Selected("scaling"))
             {
                 LoadScenarios.RunScaling(results);
             }
 
-            if (calls)
+            if (Selected("soak"))
+            {
+                RuntimeScenarios.Soak(dir, soakCycles, results, notes);
+            }
+
+            if (Selected("dlsym"))
+            {
+                RuntimeScenarios.Dlsym(dir, dlsymExports, results);
+            }
+
+            if (Selected("calls"))
             {
                 Print(results);
             }
 
-            LoadScenarios.Print(libraryCounts, results);
-            LoadScenarios.PrintMemory(libraryCounts, results);
+            if (Selected("load"))
+            {
+                LoadScenarios.Print(libraryCounts, results);
+                LoadScenarios.PrintMemory(libraryCounts, results);
+            }
+
             LoadScenarios.PrintScaling(results);
+            RuntimeScenarios.PrintSoak(results, notes);
+            RuntimeScenarios.PrintDlsym(results);
             if (jsonPath is not null)
             {
-                File.WriteAllText(jsonPath, JsonSerializer.Serialize(results, Indented));
+                var json = results.ToDictionary(kv => kv.Key, kv => (object)kv.Value, StringComparer.Ordinal);
+                foreach (var (key, note) in notes)
+                {
+                    json[key] = note;
+                }
+
+                File.WriteAllText(jsonPath, JsonSerializer.Serialize(json, Indented));
             }
         }
         finally

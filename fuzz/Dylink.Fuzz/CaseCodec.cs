@@ -14,11 +14,19 @@ internal static class CaseCodec
 {
     private static readonly byte[] LinkMagic = Encoding.ASCII.GetBytes("dylink-fuzz-link 1\n");
 
+    // A runtime case (.rt): this line, then the decision bytes as they are.
+    private static readonly byte[] RuntimeMagic = Encoding.ASCII.GetBytes("dylink-fuzz-runtime 1\n");
+
     public static byte[] Encode(FuzzCase c)
     {
         if (c.Kind == CaseKind.Parse)
         {
             return c.Files[0].Bytes;
+        }
+
+        if (c.Kind == CaseKind.Runtime)
+        {
+            return [.. RuntimeMagic, .. c.Files[0].Bytes];
         }
 
         var link = c.Link!;
@@ -57,6 +65,11 @@ internal static class CaseCodec
     /// <exception cref="InvalidDataException">A <c>.link</c> container is malformed.</exception>
     public static FuzzCase Decode(byte[] bytes)
     {
+        if (bytes.AsSpan().StartsWith(RuntimeMagic))
+        {
+            return FuzzCase.RuntimeOf(bytes[RuntimeMagic.Length..]);
+        }
+
         if (!bytes.AsSpan().StartsWith(LinkMagic))
         {
             return FuzzCase.ParseOf(bytes);

@@ -8,6 +8,8 @@ internal enum CaseKind : byte
 {
     Parse,
     Link,
+    /// <summary>A run-time sequence on one <c>DynamicLinker</c>: the bytes are the decisions (see <see cref="RuntimeCases"/>).</summary>
+    Runtime,
 }
 
 /// <summary>A file of the in-memory file system a link case runs against.</summary>
@@ -59,8 +61,15 @@ internal sealed record FuzzCase(CaseKind Kind, IReadOnlyList<CaseFile> Files, Li
 {
     public static FuzzCase ParseOf(byte[] bytes) => new(CaseKind.Parse, [new CaseFile("/fuzz/module.wasm", bytes)], null);
 
+    public static FuzzCase RuntimeOf(byte[] bytes) => new(CaseKind.Runtime, [new CaseFile("/fuzz/runtime.bin", bytes)], null);
+
     /// <summary>Total bytes of the modules: the N of the allocation bound.</summary>
     public long InputBytes => Files.Sum(f => (long)f.Bytes.Length);
 
-    public string Extension => Kind == CaseKind.Parse ? ".wasm" : ".link";
+    public string Extension => Kind switch
+    {
+        CaseKind.Parse => ".wasm",
+        CaseKind.Runtime => ".rt",
+        _ => ".link",
+    };
 }

@@ -48,7 +48,8 @@ internal static class Minimizer
                 return true;
             }
 
-            var bytes = ShrinkSections(c.Files[f].Bytes, Accept, More);
+            // A runtime case's bytes are decisions, not a module: only raw chunks mean anything.
+            var bytes = c.Kind == CaseKind.Runtime ? c.Files[f].Bytes : ShrinkSections(c.Files[f].Bytes, Accept, More);
             ShrinkBytes(bytes, Accept, More);
         }
 

@@ -7,7 +7,8 @@ internal sealed class Options
 {
     public const string Usage = """
         Fuzzes the Dylink reader and link planner: every input must parse/plan or fail with a DylinkException,
-        within a time budget and an allocation bound. Replays fuzz/corpus first; writes findings to fuzz/findings/.
+        within a time budget and an allocation bound; and the run-time linker: random Open/Close/Symbol/call/
+        Rebind/Restore/Reload/Describe sequences over generated libraries must keep its invariants. Replays fuzz/corpus first; writes findings to fuzz/findings/.
 
         usage: dotnet run -c Release --project fuzz/Dylink.Fuzz -- [options]
 
@@ -15,7 +16,9 @@ internal sealed class Options
           --seconds S         stop after S seconds (with --inputs: whichever comes first)
           --seed X            run seed, decimal or 0x-hex (default: random; printed); input #i of a run is a
                               function of (seed, i) only, whatever the thread count
-          --target NAME       only one target: parse-mutated, parse-generated or link
+          --target NAME       only one target: parse-mutated, parse-generated, link or runtime (the run-time
+                              linker: generated libraries driven through DynamicLinker, invariants checked)
+          --runtime-inputs N  without --target: after the other targets, N runtime inputs (default 2000; 0: none)
           --threads T         worker threads (default: processor count)
           --timeout-ms MS     per-input time budget; an input over it is reported as a hang (default 5000)
           --alloc-factor K    allocation bound K × input bytes + slack (default 64)
@@ -41,6 +44,9 @@ internal sealed class Options
     public ulong Seed { get; private set; } = (ulong)Environment.TickCount64 ^ (ulong)Guid.NewGuid().GetHashCode() << 20;
 
     public string? Target { get; private set; }
+
+    /// <summary>Runtime inputs run after the other targets when no target is chosen.</summary>
+    public long RuntimeInputs { get; private set; } = 2000;
 
     public int Threads { get; private set; } = Environment.ProcessorCount;
 
@@ -95,11 +101,14 @@ internal sealed class Options
                     break;
                 case "--target":
                     o.Target = Value();
-                    if (o.Target is not ("parse-mutated" or "parse-generated" or "link"))
+                    if (o.Target is not ("parse-mutated" or "parse-generated" or "link" or "runtime"))
                     {
                         throw new ArgumentException($"unknown target {o.Target}");
                     }
 
+                    break;
+                case "--runtime-inputs":
+                    o.RuntimeInputs = long.Parse(Value(), CultureInfo.InvariantCulture);
                     break;
                 case "--threads":
                     o.Threads = Math.Max(1, int.Parse(Value(), CultureInfo.InvariantCulture));

@@ -147,6 +147,7 @@ internal sealed class Runner : IDisposable
     private long _deadline = long.MaxValue;
     private int _crashes;
     private int _allocationOverruns;
+    private int _runtimeFindings;
 
     public Runner(Options options, RepoPaths paths)
     {
@@ -192,18 +193,17 @@ internal sealed class Runner : IDisposable
             _deadline = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
         }
 
-        var threads = _workers.Select(w => new Thread(() => Work(w)) { IsBackground = true, Name = $"fuzz-{w.Id}" }).ToList();
-        threads.ForEach(t => t.Start());
-        var lastReport = Stopwatch.GetTimestamp();
-        while (threads.Any(t => t.IsAlive))
+        RunPhase(Slots(), _o.InputLimit, fuzzClock);
+        if (_o.Target is null && _o.RuntimeInputs > 0)
         {
-            threads.First(t => t.IsAlive).Join(500);
-            if (Stopwatch.GetElapsedTime(lastReport).TotalSeconds >= 30)
-            {
-                lastReport = Stopwatch.GetTimestamp();
-                var done = _stats.Sum(s => s.Inputs);
-                Console.WriteLine($"  … {done} inputs, {done / fuzzClock.Elapsed.TotalSeconds:F0} exec/s, {_findings.Count} findings");
-            }
+            // The runtime target costs milliseconds per input (an engine, compiling its libraries), so it is not in the
+            // round-robin: it runs its own bounded number of inputs afterwards, whatever --seconds left.
+            var runtime = _targets.ToList().FindIndex(t => t.Name == "runtime");
+            _next = 0;
+            _deadline = long.MaxValue;
+            var phase = Stopwatch.StartNew();
+            RunPhase([runtime], _o.RuntimeInputs, fuzzClock);
+            Console.WriteLine($"runtime: {_stats[runtime].Inputs} inputs in {phase.Elapsed.TotalSeconds:F1} s");
         }
 
         var fuzzTime = fuzzClock.Elapsed.TotalSeconds;
@@ -238,6 +238,23 @@ internal sealed class Runner : IDisposable
         return findings > 0 ? 1 : 0;
     }
 
+    private void RunPhase(int[] slots, long limit, Stopwatch fuzzClock)
+    {
+        var threads = _workers.Select(w => new Thread(() => Work(w, slots, limit)) { IsBackground = true, Name = $"fuzz-{w.Id}" }).ToList();
+        threads.ForEach(t => t.Start());
+        var lastReport = Stopwatch.GetTimestamp();
+        while (threads.Any(t => t.IsAlive))
+        {
+            threads.First(t => t.IsAlive).Join(500);
+            if (Stopwatch.GetElapsedTime(lastReport).TotalSeconds >= 30)
+            {
+                lastReport = Stopwatch.GetTimestamp();
+                var done = _stats.Sum(s => s.Inputs);
+                Console.WriteLine($"  … {done} inputs, {done / fuzzClock.Elapsed.TotalSeconds:F0} exec/s, {_findings.Count} findings");
+            }
+        }
+    }
+
     private int[] Slots() => _o.Target is { } only
         ? [_targets.ToList().FindIndex(t => t.Name == only)]
         : [.. _targets.SelectMany((t, i) => Enumerable.Repeat(i, t.Weight))];
@@ -264,13 +281,12 @@ internal sealed class Runner : IDisposable
         return 0;
     }
 
-    private void Work(Worker w)
+    private void Work(Worker w, int[] slots, long limit)
     {
-        var slots = Slots();
         while (true)
         {
             var i = Interlocked.Increment(ref _next) - 1;
-            if (i >= _o.InputLimit || Stopwatch.GetTimestamp() >= _deadline)
+            if (i >= limit || Stopwatch.GetTimestamp() >= _deadline)
             {
                 return;
             }
@@ -315,9 +331,14 @@ internal sealed class Runner : IDisposable
             return;
         }
 
-        if (outcome.Signature!.StartsWith("crash", StringComparison.Ordinal))
+        var kind = signature.StartsWith("crash", StringComparison.Ordinal) ? "crash" : signature.StartsWith("runtime", StringComparison.Ordinal) ? "runtime" : "alloc";
+        if (kind == "crash")
         {
             Interlocked.Increment(ref _crashes);
+        }
+        else if (kind == "runtime")
+        {
+            Interlocked.Increment(ref _runtimeFindings);
         }
         else
         {
@@ -326,12 +347,13 @@ internal sealed class Runner : IDisposable
 
         var label = w.Label;
         var minimized = minimize
-            ? Minimizer.Minimize(c, candidate => Execute(w, candidate, label + " (minimizing)").Outcome.Signature == signature, 4000)
+            // A runtime input takes milliseconds (an engine, its libraries compiled): a small budget keeps CI short.
+            ? Minimizer.Minimize(c, candidate => Execute(w, candidate, label + " (minimizing)").Outcome.Signature == signature, c.Kind == CaseKind.Runtime ? 60 : 4000)
             : c;
         var detail = minimize ? Execute(w, minimized, label + " (minimized)").Outcome.Detail ?? outcome.Detail : outcome.Detail;
         lock (_findingLock)
         {
-            var name = $"{(signature.StartsWith("crash", StringComparison.Ordinal) ? "crash" : "alloc")}-{(target >= 0 ? _targets[target].Name : "corpus")}-{Hash(signature)}";
+            var name = $"{kind}-{(target >= 0 ? _targets[target].Name : "corpus")}-{Hash(signature)}";
             var raw = WriteFinding(name, c, minimized, $"{signature}\n{label}\n\n{detail}\n");
             Console.Error.WriteLine($"FINDING {signature}");
             Console.Error.WriteLine($"  input: {label}; written to {raw}");
@@ -485,7 +507,7 @@ internal sealed class Runner : IDisposable
         var total = _stats.Sum(s => s.Inputs);
         // A hang ends the process from the watchdog, so a summary always has none.
         Console.WriteLine($"total: {total} inputs in {fuzzSeconds:F1} s ({total / Math.Max(fuzzSeconds, 1e-9):F0} exec/s on {_workers.Length} threads; {wallSeconds:F1} s with replay); " +
-            $"crashes {_crashes}, hangs 0, allocation overruns {_allocationOverruns}, distinct outcomes {_templates.Count}");
+            $"crashes {_crashes}, hangs 0, allocation overruns {_allocationOverruns}, runtime findings {_runtimeFindings}, distinct outcomes {_templates.Count}");
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ namespace Dylink.Fuzz;
 /// <summary>A fuzz target: a name and a CsCheck generator of its cases.</summary>
 internal sealed record Target(string Name, Gen<FuzzCase> Cases, int Weight);
 
-/// <summary>The three targets.</summary>
+/// <summary>The four targets.</summary>
 internal static class Targets
 {
     public static IReadOnlyList<Target> All(Seeds seeds) =>
@@ -13,7 +13,26 @@ internal static class Targets
         new("parse-mutated", new ParseMutated(seeds), 4),
         new("parse-generated", new ParseGenerated(seeds), 3),
         new("link", new LinkCases(seeds), 3),
+        // Weight 0: not in the round-robin of the other three (an input costs milliseconds, not microseconds); run
+        // alone with --target runtime, or as its own bounded phase (--runtime-inputs).
+        new("runtime", new RuntimeInputs(), 0),
     ];
+
+    /// <summary>(4) The run-time linker: random decision bytes, read by <see cref="RuntimeCases"/>.</summary>
+    private sealed class RuntimeInputs : Gen<FuzzCase>
+    {
+        public override FuzzCase Generate(PCG pcg, Size? min, out Size size)
+        {
+            var bytes = new byte[32 + pcg.Below(300)];
+            for (var i = 0; i < bytes.Length; i++)
+            {
+                bytes[i] = (byte)pcg.Next(256);
+            }
+
+            size = new Size((ulong)bytes.Length);
+            return FuzzCase.RuntimeOf(bytes);
+        }
+    }
 
     /// <summary>(1) The reader on mutated real modules: byte, LEB and section mutations, splices between fixtures.</summary>
     private sealed class ParseMutated(Seeds seeds) : Gen<FuzzCase>
