@@ -215,6 +215,52 @@ public sealed class ProgramScope
     public bool IsUsedByOthers(int index) => _entries[index].Dependents > 0;
 
     /// <summary>
+    /// What closing the last reference to <paramref name="closed"/> unloads, as glibc's <c>dlclose</c> decides it: the
+    /// module and every live module it depends on, directly or not, except those still reachable from something that
+    /// keeps them — a <paramref name="pinned"/> module (open references, NODELETE, loaded at start-up, a load or unload
+    /// in progress), or a live module outside that set bound to them. Dependency cycles are collected too (reference
+    /// counts alone would keep them forever). The order is not meaningful: the runtime runs destructors in reverse
+    /// constructor order.
+    /// </summary>
+    /// <param name="closed">The module whose last reference was dropped.</param>
+    /// <param name="pinned">True for a module that must stay for reasons the scope does not know.</param>
+    public IReadOnlyList<int> CollectUnused(int closed, Func<int, bool> pinned)
+    {
+        ArgumentNullException.ThrowIfNull(pinned);
+        if (!IsLive(closed))
+        {
+            return [];
+        }
+
+        var candidates = new List<int> { closed };
+        var inSet = new HashSet<int> { closed };
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            foreach (var dependency in DependenciesOf(candidates[i]))
+            {
+                if (IsLive(dependency) && inSet.Add(dependency))
+                {
+                    candidates.Add(dependency);
+                }
+            }
+        }
+
+        // A candidate with more live dependents than the candidates account for is used from outside the set.
+        var insideDependents = candidates.SelectMany(DependenciesOf).Where(inSet.Contains).GroupBy(d => d).ToDictionary(g => g.Key, g => g.Count());
+        var kept = new Queue<int>(candidates.Where(c => pinned(c) || _entries[c].Dependents > insideDependents.GetValueOrDefault(c)));
+        var keep = kept.ToHashSet();
+        while (kept.TryDequeue(out var k))
+        {
+            foreach (var dependency in DependenciesOf(k).Where(d => inSet.Contains(d) && keep.Add(d)))
+            {
+                kept.Enqueue(dependency);
+            }
+        }
+
+        return [.. candidates.Where(c => !keep.Contains(c))];
+    }
+
+    /// <summary>
     /// <c>dlsym(RTLD_DEFAULT, name)</c> and what every import binds to: the global scope (the start-up program, then
     /// libraries opened <c>RTLD_GLOBAL</c>, in load order; <see cref="SymbolTable.ShouldReplace"/> decides).
     /// </summary>

@@ -23,8 +23,9 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
     /// <summary>Records that a library's constructors finished.</summary>
     public void Constructed(ModuleRecord record) => _constructed.Add(record);
 
-    /// <summary>Drops one reference; at zero the library is unloaded if the unload rule allows.</summary>
-    /// <exception cref="LoadException">A destructor trapped (the library is unloaded all the same).</exception>
+    /// <summary>Drops one reference; at zero the library, and what only it kept loaded, is unloaded
+    /// (<see cref="ProgramScope.CollectUnused"/>).</summary>
+    /// <exception cref="LoadException">A destructor trapped (the libraries are unloaded all the same).</exception>
     public void Close(ModuleRecord record)
     {
         if (record.OpenCount > 0)
@@ -32,13 +33,21 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
             record.OpenCount--;
         }
 
-        Unload([record], force: false);
+        if (record.Unloadable)
+        {
+            Unload(Collect(record));
+        }
     }
+
+    /// <summary>What closing <paramref name="record"/>'s last reference unloads, in reverse constructor order.</summary>
+    private List<ModuleRecord> Collect(ModuleRecord record) =>
+        [.. program.Scope.CollectUnused(record.Index, i => !program[i].Unloadable).Select(i => program[i]).OrderByDescending(_constructed.IndexOf)];
 
     /// <summary>
     /// Unloads the modules of a load whose constructor failed, as glibc's <c>dlopen</c> does after a failure: those
     /// whose constructors finished get their destructors, and every loaded module that depends on one of them (a
-    /// library a constructor opened and bound to them) goes too, so nothing is left bound to freed code.
+    /// library a constructor opened and bound to them) goes too, so nothing is left bound to freed code. Then what
+    /// only they kept loaded goes as at <c>dlclose</c>.
     /// </summary>
     public void Abort(IEnumerable<ModuleRecord> records)
     {
@@ -50,14 +59,19 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
             {
                 if (program.Scope.DependenciesOf(m.Index).Any(d => doomed.Contains(program[d])))
                 {
-                    grew = doomed.Add(m);
+                    grew |= doomed.Add(m);
                 }
             }
         }
 
+        var dependencies = doomed.SelectMany(r => program.Scope.DependenciesOf(r.Index)).Distinct().Select(i => program[i]).ToList();
         try
         {
-            Unload([.. doomed.OrderByDescending(r => r.Index)], force: true);
+            Unload([.. doomed.OrderByDescending(_constructed.IndexOf)]);
+            foreach (var dependency in dependencies.Where(d => d.Unloadable))
+            {
+                Unload(Collect(dependency));
+            }
         }
         catch (LoadException)
         {
@@ -66,41 +80,25 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
     }
 
     /// <summary>
-    /// Unloads each module the rule allows (or every one given, with <paramref name="force"/>), then whatever they kept
-    /// loaded. A destructor that traps does not stop the teardown: the first failure is thrown once everything is done.
+    /// Unloads <paramref name="records"/> (dependents first): every one is <see cref="ModuleState.Destructing"/> while
+    /// the destructors of those that were live run, then each is torn down. A destructor that traps does not stop the
+    /// unload: the first failure is thrown once everything is done.
     /// </summary>
-    private void Unload(IReadOnlyList<ModuleRecord> records, bool force)
+    private void Unload(List<ModuleRecord> records)
     {
-        Exception? failure = null;
-        var pending = new Queue<ModuleRecord>(records);
-        while (pending.TryDequeue(out var record))
+        var live = records.Where(r => r.State == ModuleState.Live).ToList();
+        foreach (var record in records)
         {
-            var eligible = force && records.Contains(record)
-                ? record.IsLoaded
-                : record.Unloadable && !program.Scope.IsUsedByOthers(record.Index);
-            if (!eligible)
-            {
-                continue;
-            }
-
-            var wasLive = record.State == ModuleState.Live;
             record.State = ModuleState.Destructing;
-            if (wasLive)
-            {
-                failure ??= Capture(() => RunDestructors(record));
-            }
-
-            var dependencies = program.Scope.DependenciesOf(record.Index).ToList();
-            failure ??= Capture(() => TearDown(record));
-            foreach (var dependency in dependencies)
-            {
-                pending.Enqueue(program[dependency]);
-            }
         }
+
+        var failures = live.Select(r => Capture(() => RunDestructors(r))).ToList();
+        failures.AddRange(records.Select(r => Capture(() => TearDown(r))).ToList());
+        var failure = failures.FirstOrDefault(e => e is not null);
 
         if (failure is not null)
         {
-            throw failure as LoadException ?? new LoadException("", failure.Message, failure);
+            throw failure as LoadException ?? new LoadException(records[0].Name, $"{records[0].Name}: unloading failed: {failure.Message}", failure);
         }
     }
 

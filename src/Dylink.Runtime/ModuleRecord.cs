@@ -87,8 +87,8 @@ internal sealed class ModuleRecord(PlannedModule planned)
     /// <summary>Its functions that are rebound, with the original each had.</summary>
     public Dictionary<string, Function> Originals { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>True while its code may run: instantiated and not (being) torn down.</summary>
-    public bool IsLoaded => State is ModuleState.Constructing or ModuleState.Live;
+    /// <summary>True while it is in the program: from the commit until its teardown (its code may run, its handle is valid).</summary>
+    public bool IsLoaded => State is ModuleState.Constructing or ModuleState.Live or ModuleState.Destructing;
 
     /// <summary>Whether <c>dlclose</c> may unload it now: a live library nobody holds open or pins.</summary>
     public bool Unloadable => State == ModuleState.Live && !Permanent && !NoDelete && OpenCount == 0;
