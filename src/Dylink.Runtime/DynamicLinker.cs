@@ -127,6 +127,9 @@ public sealed class DynamicLinker : IDisposable
     /// <summary>Instances of unloaded libraries still held by the store (Wasmtime frees instances only with their store).</summary>
     public int UnloadedInstances => _gate.Run(() => _loaded?.Lifecycle.UnloadedInstances ?? 0);
 
+    /// <summary>Host functions made for <see cref="Rebind(string, Delegate)"/> so far.</summary>
+    internal int RebindHostFunctions => _gate.Run(() => Loaded.Rebinder.Redirects);
+
     /// <summary>The program's scope: what is loaded, the global symbols, the slots.</summary>
     internal ProgramScope Scope => Program.Scope;
 
@@ -578,14 +581,14 @@ public sealed class DynamicLinker : IDisposable
             throw new InvalidOperationException("watching needs DynamicLinkerOptions.AllowReloadWhileRunning");
         }
 
-        _watcher ??= new ReloadWatcher(Program.State.Modules.Where(m => m.IsLoaded && m.Planned.Path is not null && !m.Planned.IsMain)
+        _watcher ??= new ReloadWatcher(Program.Loaded.Where(m => m.Planned.Path is not null && !m.Planned.IsMain)
             .Select(m => Path.GetDirectoryName(Path.GetFullPath(m.Planned.Path!))!), report);
     }
 
     /// <summary>Reloads the library loaded from <paramref name="path"/>, if any (a watch reload); returns its name.</summary>
     private string? ReloadFrom(string path)
     {
-        var module = Program.State.Modules.LastOrDefault(m => m.IsLoaded && m.Planned.Path is { } p && Path.GetFullPath(p) == path);
+        var module = Program.Loaded.LastOrDefault(m => m.Planned.Path is { } p && Path.GetFullPath(p) == path);
         if (module is null)
         {
             return null;

@@ -55,7 +55,7 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
         for (var grew = true; grew;)
         {
             grew = false;
-            foreach (var m in program.State.Modules.Where(m => m.IsLoaded && !m.Permanent && !doomed.Contains(m)))
+            foreach (var m in program.Loaded.Where(m => !m.Permanent && !doomed.Contains(m)))
             {
                 if (program.Scope.DependenciesOf(m.Index).Any(d => doomed.Contains(program[d])))
                 {
@@ -153,7 +153,7 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
         }
 
         var block = record.Block;
-        record.Release(ModuleState.Unloaded);
+        record.Release(ModuleState.Unloaded, program.Scope.Modules[record.Index]);
         unloaded(record);
         UnloadedInstances++;
         trace?.Invoke($"unloaded {module.Name}");

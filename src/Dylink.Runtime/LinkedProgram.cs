@@ -14,6 +14,8 @@ internal sealed class LinkedProgram(LinkPlan plan, ProgramScope scope, ProgramSt
     /// <summary>The value <c>dlopen(NULL)</c> returns when there is no wasm main to name.</summary>
     public const int ProgramHandle = int.MaxValue;
 
+    private readonly Dictionary<string, Function> _staleStubs = new(StringComparer.Ordinal);
+
     public LinkPlan Plan { get; } = plan;
 
     public ProgramScope Scope { get; } = scope;
@@ -23,6 +25,10 @@ internal sealed class LinkedProgram(LinkPlan plan, ProgramScope scope, ProgramSt
     public LinkOptions LinkOptions { get; } = linkOptions;
 
     public ModuleRecord this[int index] => State.Modules[index];
+
+    /// <summary>The modules in the program now (tombstones of unloaded ones are never walked: a program that opened and
+    /// closed libraries for days must not get slower).</summary>
+    public IEnumerable<ModuleRecord> Loaded => Scope.LiveModules.Select(m => State.Modules[m.Index]).Where(m => m.IsLoaded);
 
     /// <summary>The handle <c>dlopen(NULL)</c> gives: the main's, or the program pseudo-handle.</summary>
     public LibraryHandle ProgramSelf => new(Plan.Main is { } main ? main.Index + 1 : ProgramHandle);
@@ -138,7 +144,7 @@ internal sealed class LinkedProgram(LinkPlan plan, ProgramScope scope, ProgramSt
             return (this[provider], export, address);
         }
 
-        var owner = State.Modules.FirstOrDefault(m => m.IsLoaded && m.Planned.IsRelocatable && m.Planned.MemorySize > 0
+        var owner = Loaded.FirstOrDefault(m => m.Planned.IsRelocatable && m.Planned.MemorySize > 0
             && address >= m.MemoryBase && address < m.MemoryBase + (long)m.Planned.MemorySize);
         if (owner is null)
         {
@@ -158,7 +164,7 @@ internal sealed class LinkedProgram(LinkPlan plan, ProgramScope scope, ProgramSt
             return false;
         }
 
-        foreach (var m in State.Modules.Where(m => m.IsLoaded))
+        foreach (var m in Loaded)
         {
             foreach (var symbol in Scope.ExportedFunctions(m.Index))
             {
@@ -176,11 +182,20 @@ internal sealed class LinkedProgram(LinkPlan plan, ProgramScope scope, ProgramSt
     /// <summary>The main's <c>free</c>, which gives back blocks its allocator placed.</summary>
     public Function? MainFree() => Plan.Main is { } main ? this[main.Index].Instance?.GetFunction("free") : null;
 
-    /// <summary>A call through a stale pointer or GOT entry ends with a message naming the library and symbol, never in freed code.</summary>
+    /// <summary>A call through a stale pointer or GOT entry ends with a message naming the library and symbol, never in
+    /// freed code. One stub per library, symbol and signature: a library opened and closed again and again reuses them
+    /// (a host function lives as long as the store).</summary>
     public Function StaleStub(string library, string symbol, Function? like)
     {
         IReadOnlyList<ValueKind> parameters = like is { IsNull: false } ? like.Parameters : [];
         IReadOnlyList<ValueKind> results = like is { IsNull: false } ? like.Results : [];
-        return HostFunctions.Trap(store, library, $"{library}: {symbol} was called after {library} was unloaded (dlclose)", parameters, results);
+        var key = $"{library}\0{symbol}\0{string.Join(",", parameters)}\0{string.Join(",", results)}";
+        if (!_staleStubs.TryGetValue(key, out var stub))
+        {
+            stub = HostFunctions.Trap(store, library, $"{library}: {symbol} was called after {library} was unloaded (dlclose)", parameters, results);
+            _staleStubs.Add(key, stub);
+        }
+
+        return stub;
     }
 }

@@ -40,7 +40,9 @@ internal sealed class ModuleRecord(PlannedModule planned)
     /// <summary>The module's index: its place in the scope and in every plan; never reused.</summary>
     public int Index => Planned.Index;
 
-    public PlannedModule Planned { get; } = planned;
+    /// <summary>The module as planned; once unloaded, the scope's tombstone of it (name and path, no parsed module), so
+    /// that an unloaded library's code and data are not kept alive by its record.</summary>
+    public PlannedModule Planned { get; private set; } = planned;
 
     public string Name => Planned.Name;
 
@@ -94,9 +96,10 @@ internal sealed class ModuleRecord(PlannedModule planned)
     public bool Unloadable => State == ModuleState.Live && !Permanent && !NoDelete && OpenCount == 0;
 
     /// <summary>Forgets everything a load gave the module, so the record is as planned (rollback, or the end of an unload).</summary>
-    public void Release(ModuleState state)
+    public void Release(ModuleState state, PlannedModule? tombstone = null)
     {
         State = state;
+        Planned = tombstone ?? Planned;
         Instance = null;
         Block = null;
         AtExit.Clear();

@@ -17,6 +17,9 @@ internal sealed class Rebinder(LinkedProgram program, Store store, Action<string
 {
     private readonly Dictionary<(int Provider, string Export, Type Type), Redirect> _redirects = [];
 
+    /// <summary>Host functions made for C# replacements so far (one per function and delegate type).</summary>
+    public int Redirects => _redirects.Count;
+
     /// <summary>Makes every call to the function <paramref name="target"/> defines reach <paramref name="replacement"/>.</summary>
     /// <exception cref="LinkException">The signatures differ.</exception>
     public void Rebind(Definition target, Function replacement, string replacementName)
