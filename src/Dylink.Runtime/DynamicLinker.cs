@@ -42,7 +42,12 @@ public sealed class DynamicLinker : IDisposable
     // True while a load is between its start and its commit: its modules have indices nobody else knows yet, so a
     // dlopen from code it runs then (a start function, relocations) is refused rather than planned over them.
     private bool _preparing;
+    private bool _applyingReloads;
     private int _reloads;
+
+    // How often the engine's epoch advances when epoch checks are on: how soon a deadline, a disposal or a watched
+    // file change reaches running guest code.
+    private const int TickMilliseconds = 20;
 
     /// <summary>Creates a linker with its own engine and store. WASI preview1 is available to the program with the
     /// host's standard output and error and no arguments, until <see cref="ConfigureWasi"/> says otherwise.</summary>
@@ -79,7 +84,7 @@ public sealed class DynamicLinker : IDisposable
         {
             _store.SetEpochDeadline(1);
             _store.SetEpochDeadlineCallback(_ => AtEpochCheck());
-            _ticks = new Timer(_ => Tick(), null, 20, 20);
+            _ticks = new Timer(_ => Tick(), null, TickMilliseconds, TickMilliseconds);
         }
     }
 
@@ -601,6 +606,12 @@ public sealed class DynamicLinker : IDisposable
         }
         catch (DylinkException e)
         {
+            // Interrupted at the operation's deadline (or by Dispose): that ends the guest call, not just this reload.
+            if (_gate.StopReason() is { } stop)
+            {
+                throw stop is TimeoutException ? new TimeoutException($"{module.Name}: reload: {stop.Message}", e) : stop;
+            }
+
             throw new ReloadWatcher.ReloadFailure(module.Name, e);
         }
     }
@@ -614,17 +625,30 @@ public sealed class DynamicLinker : IDisposable
             throw stop;
         }
 
-        if (_watcher is { HasPending: true } watcher && _loaded is not null && !_preparing)
+        if (_watcher is { HasPending: true } watcher && _loaded is not null && !_preparing && !_applyingReloads)
         {
-            // A reload runs the new version's relocation and constructor code from inside this callback, while
-            // the deadline that called it is still due: without pushing it out, that code would be interrupted at
-            // its first check. Returning below sets the next deadline again.
-            _store.SetEpochDeadline(ulong.MaxValue / 2);
-            watcher.Apply(ReloadFrom);
+            // The reload runs the new version's relocation and constructor code from inside this callback, while the
+            // epoch deadline that called it is still due: Wasmtime would interrupt that code at its first check (the
+            // callback is not re-entered). Push the epoch deadline out to the operation's own deadline, so the reload
+            // is bounded by the timeout like any guest code; returning below sets the next one again.
+            _store.SetEpochDeadline(_gate.Deadline is { } deadline ? TicksUntil(deadline) : ulong.MaxValue / 2);
+            _applyingReloads = true;
+            try
+            {
+                watcher.Apply(ReloadFrom);
+            }
+            finally
+            {
+                _applyingReloads = false;
+            }
         }
 
         return 1;
     }
+
+    /// <summary>Epoch ticks (every <see cref="TickMilliseconds"/>) until just after <paramref name="deadline"/>.</summary>
+    private static ulong TicksUntil(DateTime deadline) =>
+        (ulong)Math.Max(0, Math.Ceiling((deadline - DateTime.UtcNow).TotalMilliseconds / TickMilliseconds)) + 1;
 
     private void Tick()
     {

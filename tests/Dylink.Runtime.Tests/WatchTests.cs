@@ -57,6 +57,31 @@ public sealed class WatchTests : IDisposable
     }
 
     [Fact]
+    public async Task WatchReload_IsCoveredByTheDeadline()
+    {
+        var looping = Wasmtime.Module.ConvertText(Side("""
+            (func (export "__wasm_call_ctors") (loop $forever (br $forever)))
+            (func (export "version") (result i32) (i32.const 2))
+            """));
+        File.WriteAllBytes(Path.Combine(_dir, "libv.so"), Version(1));
+        File.WriteAllBytes(Path.Combine(_dir, "libspin.so"), Spinner);
+        using var linker = new DynamicLinker(new DynamicLinkerOptions { AllowReloadWhileRunning = true, Timeout = TimeSpan.FromSeconds(1) });
+        linker.LoadLibraries(new LinkOptions { SearchPaths = [_dir], Libraries = ["libspin.so"], Rebindable = true });
+        linker.Watch(_ => { });
+        var writer = Task.Run(async () =>
+        {
+            await Task.Delay(100);
+            var temporary = Path.Combine(_dir, "libv.so.tmp");
+            File.WriteAllBytes(temporary, looping);
+            File.Move(temporary, Path.Combine(_dir, "libv.so"), overwrite: true);
+        });
+        var spin = linker.GetFunction<long>("spin_until_2");
+        var e = Assert.Throws<TimeoutException>(() => spin());
+        await writer;
+        Assert.Equal("spin_until_2: libv.so: reload: stopped after 1 s (timeout)", e.Message);
+    }
+
+    [Fact]
     public void Watch_NeedsTheOption()
     {
         using var linker = new DynamicLinker();
