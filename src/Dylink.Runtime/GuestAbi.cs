@@ -47,7 +47,9 @@ internal sealed class GuestAbi(DynamicLinker linker, Func<LinkedProgram> program
         {
             return operation();
         }
-        catch (Exception e) when (e is DylinkException or KeyNotFoundException or ArgumentException or InvalidOperationException or OverflowException)
+        // A disposal in progress is not the guest's error to read: it ends the call (at the next epoch check).
+        catch (Exception e) when (e is DylinkException or KeyNotFoundException or ArgumentException or OverflowException
+            or (InvalidOperationException and not ObjectDisposedException))
         {
             _lastError = e.Message;
             return failure;
