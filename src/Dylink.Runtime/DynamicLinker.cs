@@ -528,7 +528,12 @@ public sealed class DynamicLinker : IDisposable
         }
 
         var program = Program;
-        CheckReplacement(old.Planned, plan.Modules[plan.Root!.Value]);
+        var root = plan.Modules[plan.Root!.Value];
+        CheckReplacement(old.Planned, root);
+
+        // The new version takes the old one's name, whatever file it came from: dlopen("libx.so", RTLD_NOLOAD) and a
+        // later NEEDED of libx.so find it once the old version is gone.
+        plan = plan with { Modules = plan.Modules.SetItem(root.Index, root with { Name = old.Name }) };
         var replacement = Execute(plan, program.Scope.IsGlobal(old.Index));
         if (!old.IsLoaded)
         {

@@ -125,7 +125,7 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
         foreach (var (export, slot) in program.Scope.Remove(record.Index))
         {
             // A rebound function's slot keeps reaching its replacement (a reloaded library's new version).
-            if (record.Originals.ContainsKey(export))
+            if (record.Rebound.ContainsKey(export))
             {
                 kept.Add(slot);
                 continue;

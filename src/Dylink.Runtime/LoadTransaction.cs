@@ -451,7 +451,9 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
     {
         var (provider, export) = (plan.Forwarders[f].Provider, plan.Forwarders[f].ExportName);
         var slot = Imports.ForwardBase + (uint)f;
-        SetSlot(state.Forwarding!, slot, ProviderFunction(provider, export));
+        // A function rebound before this load: its new callers reach the replacement, as its earlier callers do.
+        var target = state.Modules[provider].Rebound.TryGetValue(export, out var rebinding) ? rebinding.Current : ProviderFunction(provider, export);
+        SetSlot(state.Forwarding!, slot, target);
         var forwards = state.Modules[provider].ForwardSlots;
         if (!forwards.TryGetValue(export, out var slots))
         {

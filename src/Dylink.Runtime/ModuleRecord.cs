@@ -86,8 +86,9 @@ internal sealed class ModuleRecord(PlannedModule planned)
     /// <summary>Forwarding slots that call each of its functions: what a rebind rewrites.</summary>
     public Dictionary<string, List<uint>> ForwardSlots { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Its functions that are rebound, with the original each had.</summary>
-    public Dictionary<string, Function> Originals { get; } = new(StringComparer.Ordinal);
+    /// <summary>Its functions that are rebound: what every caller reaches now, and the original to restore. Forwarders
+    /// of libraries loaded later are bound to the current one.</summary>
+    public Dictionary<string, Rebinding> Rebound { get; } = new(StringComparer.Ordinal);
 
     /// <summary>True while it is in the program: from the commit until its teardown (its code may run, its handle is valid).</summary>
     public bool IsLoaded => State is ModuleState.Constructing or ModuleState.Live or ModuleState.Destructing;
@@ -105,10 +106,13 @@ internal sealed class ModuleRecord(PlannedModule planned)
         AtExit.Clear();
         GotEntries.Clear();
         ForwardSlots.Clear();
-        Originals.Clear();
+        Rebound.Clear();
         OpenCount = 0;
     }
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name} #{Index} ({State})";
 }
+
+/// <summary>A rebound function: the replacement every caller reaches, and the module's own function.</summary>
+internal sealed record Rebinding(Function Current, Function Original);

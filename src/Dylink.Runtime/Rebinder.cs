@@ -8,7 +8,7 @@ namespace Dylink.Runtime;
 /// <summary>
 /// Run-time rebinding: one write per slot — the function's table slot (every pointer to it) and each forwarding slot
 /// (direct callers in <see cref="LinkOptions.Rebindable"/> loads) — makes every caller reach a replacement, and the
-/// original (kept in the provider's <see cref="ModuleRecord.Originals"/>) can be put back.
+/// original (kept in the provider's <see cref="ModuleRecord.Rebound"/>) can be put back.
 /// </summary>
 /// <remarks>A host function lives as long as its store. Rebinding to C# delegates again and again must not grow the
 /// store, so each function gets at most one host function per delegate type, whose target is swapped on each rebind
@@ -27,7 +27,7 @@ internal sealed class Rebinder(LinkedProgram program, Store store, Action<string
         var record = program[target.Provider];
         var original = program.FunctionOf(target);
         CheckSignature(record, target.Symbol.Name, HostFunctions.Signature(original), HostFunctions.Signature(replacement), replacementName);
-        record.Originals.TryAdd(target.Symbol.Name, original);
+        record.Rebound[target.Symbol.Name] = new Rebinding(replacement, original);
         Write(target.Provider, target.Symbol.Name, replacement);
         trace?.Invoke($"rebound {target.Symbol.Name} ({record.Name}) to {replacementName}");
     }
@@ -53,9 +53,9 @@ internal sealed class Rebinder(LinkedProgram program, Store store, Action<string
     /// <summary>Gives every caller of the function its original definition back.</summary>
     public void Restore(Definition target)
     {
-        if (program[target.Provider].Originals.Remove(target.Symbol.Name, out var original))
+        if (program[target.Provider].Rebound.Remove(target.Symbol.Name, out var rebinding))
         {
-            Write(target.Provider, target.Symbol.Name, original);
+            Write(target.Provider, target.Symbol.Name, rebinding.Original);
         }
     }
 
