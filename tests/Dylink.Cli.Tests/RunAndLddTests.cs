@@ -78,6 +78,30 @@ public class RunAndLddTests
     }
 
     [Fact]
+    public void Run_Timeout_CoversLibraryConstructors()
+    {
+        var dir = Directory.CreateTempSubdirectory("dylink-loop").FullName;
+        const string imports = """
+            (import "env" "memory" (memory 0)) (import "env" "__indirect_function_table" (table 0 funcref))
+            (import "env" "__memory_base" (global i32)) (import "env" "__table_base" (global i32))
+            """;
+        File.WriteAllBytes(Path.Combine(dir, "main.wasm"), Wasmtime.Module.ConvertText(
+            $$"""(module (@dylink.0 (mem-info (memory 0 0) (table 0 0))) {{imports}} (func (export "_start")))"""));
+        File.WriteAllBytes(Path.Combine(dir, "libloop.so"), Wasmtime.Module.ConvertText(
+            $$"""(module (@dylink.0 (mem-info (memory 8 0) (table 0 0))) {{imports}} (func (export "__wasm_call_ctors") (loop $l (br $l))))"""));
+        try
+        {
+            var (code, _, stderr) = CliRunner.Run("run", "--timeout", "0.2", "-l", "libloop.so", Path.Combine(dir, "main.wasm"));
+            Assert.Equal(124, code);
+            Assert.Equal("dylink: libloop.so: constructor (__wasm_call_ctors): stopped after 0.2 s (timeout)\n", stderr);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Run_LibrarySandbox_RefusesLibrariesElsewhere()
     {
         var (code, _, stderr) = CliRunner.Run("run", "--library-sandbox", "-l", Fixtures.PathOf("libhello.so"), E2e("basics"));

@@ -44,7 +44,7 @@ public class ModelTests
         Gen.Int[0, 0].Select(_ => (
                 harnesses.Next(Single, logging: false, callsAreDirect: true),
                 new LinkerModel(Single) { Logging = false, CallsAreDirect = true }))
-            .SampleParallel(Operations(), (h, m) => SnapshotsAgree(h, m), maxSequentialOperations: 6, maxParallelOperations: Threads,
+            .SampleParallel(Operations(parallel: true), (h, m) => SnapshotsAgree(h, m), maxSequentialOperations: 6, maxParallelOperations: Threads,
                 iter: 40, time: Soak.Seconds, threads: 1, printActual: h => $"{h.Mismatch}\nhandles: {h}", printModel: m => m.ToString());
     }
 
@@ -234,8 +234,11 @@ public class ModelTests
     }
 
     /// <summary>The operations, as CsCheck generators: the same parameters go to the harness and to the model. Open comes
-    /// twice so that sequences build up loaded libraries.</summary>
-    private static GenOperation<LinkerHarness, LinkerModel>[] Operations()
+    /// twice so that sequences build up loaded libraries. In parallel, Reload is left out: it hands back a new handle and
+    /// invalidates the old one, so a Close racing it on the old handle fails (ArgumentException) in one order and not in
+    /// the other — right for the linker, but not a state the model, which tracks libraries rather than handles, can
+    /// linearize. Reload is raced by the thread tests instead.</summary>
+    private static GenOperation<LinkerHarness, LinkerModel>[] Operations(bool parallel = false)
     {
         var libs = Single.All.Count;
         var lib = Gen.Int[0, libs - 1];
@@ -256,7 +259,8 @@ public class ModelTests
             rebind.Operation<LinkerHarness, LinkerModel>(t => $"Rebind({Single.All[t.Item1].Function}, {RebindTarget(t.Item2, t.Item3)})",
                 (h, t) => h.Rebind(t.Item1, Target(t.Item2), 7000 + t.Item3), (m, t) => m.Rebind(t.Item1, Target(t.Item2), 7000 + t.Item3)),
             lib.Operation<LinkerHarness, LinkerModel>(l => $"Restore({Single.All[l].Function})", (h, l) => h.Restore(l), (m, l) => m.Restore(l)),
-            Gen.Int[0, 2].Operation<LinkerHarness, LinkerModel>(v => $"Reload(libr.so, v{v})", (h, v) => h.Reload(v), (m, v) => m.Reload(v)),
+            .. parallel ? Array.Empty<GenOperation<LinkerHarness, LinkerModel>>() :
+                [Gen.Int[0, 2].Operation<LinkerHarness, LinkerModel>(v => $"Reload(libr.so, v{v})", (h, v) => h.Reload(v), (m, v) => m.Reload(v))],
             Gen.Int[0, Single.SymbolCount - 1].Operation<LinkerHarness, LinkerModel>(s => $"Describe({Single.SymbolName(s)})",
                 (h, s) => h.Describe(s), (m, s) => m.Describe(s)),
         ];
