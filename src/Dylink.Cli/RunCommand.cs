@@ -37,6 +37,7 @@ internal static class RunCommand
         var maxFileSize = new Option<long?>("--max-file-size") { Description = "Largest library file accepted, in bytes (checked before reading).", HelpName = "BYTES" };
         var timeout = new Option<double?>("--timeout") { Description = "Stop the program after SECONDS (exit status 124).", HelpName = "SECONDS" };
         var sandbox = new Option<bool>("--library-sandbox") { Description = "Load libraries (dlopen included) only from the -L directories, DYLINK_LIBRARY_PATH and the main's directory: no '..', absolute path or symbolic link leading elsewhere." };
+        var anyLibraryPath = new Option<bool>("--allow-any-library-path") { Description = "Let the guest's dlopen take host paths and load any file (by default it reaches the library search path and its --dir directories, through its own view)." };
         var cache = new Option<string?>("--cache") { Description = "Keep compiled code in DIR for later runs (Wasmtime's on-disk cache; also DYLINK_CACHE).", HelpName = "DIR" };
         var watch = new Option<bool>("--watch") { Description = "Reload a library when its file changes, while the program runs (libraries are loaded rebindable, so every cross-module call follows)." };
         var command = new Command("run", """
@@ -51,7 +52,7 @@ internal static class RunCommand
               dylink run --watch -L plugins app.wasm      # rebuild a plugin: it is reloaded in place
             """ + "\n\nExit status:\n  N    the program's own exit code\n  1    usage error\n  124  the program ran longer than --timeout\n  127  a library cannot be found or loaded, or a symbol cannot be resolved, or a limit was exceeded\n  134  the program trapped")
         {
-            main, searchPaths, libraries, preload, dirs, env, debug, watch, maxMemory, maxLibraries, maxTable, maxFileSize, timeout, sandbox, cache,
+            main, searchPaths, libraries, preload, dirs, env, debug, watch, maxMemory, maxLibraries, maxTable, maxFileSize, timeout, sandbox, anyLibraryPath, cache,
         };
         command.SetAction(parse =>
         {
@@ -69,6 +70,8 @@ internal static class RunCommand
                 AllowedDirectories = parse.GetValue(sandbox)
                     ? [.. options.SearchPaths, .. options.LibraryPath, Path.GetDirectoryName(Path.GetFullPath(mainPath))!]
                     : null,
+                GuestDirectories = [.. (parse.GetValue(dirs) ?? []).Select(GuestDirectoryOf)],
+                AllowAnyLibraryPath = parse.GetValue(anyLibraryPath),
             };
             DebugTrace trace;
             try
@@ -183,6 +186,9 @@ internal static class RunCommand
         return null;
     }
 
+    /// <summary>A <c>--dir HOST[::GUEST]</c> argument: what the guest's WASI view and its dlopen both see.</summary>
+    private static GuestDirectory GuestDirectoryOf(string dir) => dir.Split("::", 2) is [var host, var guest] ? new(host, guest) : new(dir, dir);
+
     private static WasiConfiguration Wasi(string mainPath, IReadOnlyList<string> args, string[] env, string[] dirs, TextWriter stdout, TextWriter stderr)
     {
         var config = new WasiConfiguration()
@@ -201,10 +207,9 @@ internal static class RunCommand
             }
         }
 
-        foreach (var dir in dirs)
+        foreach (var dir in dirs.Select(GuestDirectoryOf))
         {
-            var parts = dir.Split("::", 2);
-            config = config.WithPreopenedDirectory(parts[0], parts.Length > 1 ? parts[1] : parts[0], mutable: true);
+            config = config.WithPreopenedDirectory(dir.HostPath, dir.GuestPath, mutable: true);
         }
 
         return config;

@@ -163,7 +163,7 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors, Pr
         if (Find(name, parent) is not { } path)
         {
             // Past the reported limit only the count matters: do not format a search list per missing name.
-            errors.Add(errors.Count < LinkPlanner.ErrorLimit ? NotFound(name, parent) : $"{name}: library not found");
+            errors.Add(errors.Count < LinkPlanner.ErrorLimit && !options.ConcealRefusals ? NotFound(name, parent) : $"{name}: library not found");
             return null;
         }
 
@@ -176,7 +176,7 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors, Pr
 
         if (Sandbox.Refuse(options, path) is { } refusal)
         {
-            errors.Add($"{name}: {refusal}{NeededBySuffix(parent)}");
+            errors.Add(options.ConcealRefusals ? $"{name}: library not found" : $"{name}: {refusal}{NeededBySuffix(parent)}");
             return null;
         }
 

@@ -55,6 +55,23 @@ public sealed record LinkOptions
     /// </summary>
     public IReadOnlyList<string>? AllowedDirectories { get; init; }
 
+    /// <summary>
+    /// The guest's WASI view (its preopened directories): a guest's <c>dlopen</c> of a path with a slash is resolved
+    /// through them, as its own <c>open</c> would be (<see cref="GuestPaths"/>). Give the same mappings as the WASI
+    /// configuration (<c>dylink run --dir</c> does).
+    /// </summary>
+    public IReadOnlyList<GuestDirectory> GuestDirectories { get; init; } = [];
+
+    /// <summary>
+    /// Lets a guest's <c>dlopen</c> take host paths and reach any file (<c>--allow-any-library-path</c>). Off by default:
+    /// a guest reaches the library search path and the files its WASI view holds, nothing else (<see cref="GuestPaths"/>).
+    /// </summary>
+    public bool AllowAnyLibraryPath { get; init; }
+
+    /// <summary>Reports a library the sandbox refuses, and one not found, as "library not found", without the paths
+    /// searched: set for loads a guest asks for, so that it cannot learn which host paths exist.</summary>
+    public bool ConcealRefusals { get; init; }
+
     /// <summary>Stack size when the loader creates the stack (PIE or host main).</summary>
     public uint StackSize { get; init; } = 1024 * 1024;
 

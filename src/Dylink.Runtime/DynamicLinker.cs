@@ -37,6 +37,7 @@ public sealed class DynamicLinker : IDisposable
     private readonly StoreGate _gate;
     private readonly GuestAbi _guestAbi;
     private readonly Timer? _ticks;
+    private readonly Action<DynamicLinker>? _released;
     private LoadedParts? _loaded;
     private ReloadWatcher? _watcher;
     // True while a load is between its start and its commit: its modules have indices nobody else knows yet, so a
@@ -52,15 +53,16 @@ public sealed class DynamicLinker : IDisposable
     /// <summary>Creates a linker with its own engine and store. WASI preview1 is available to the program with the
     /// host's standard output and error and no arguments, until <see cref="ConfigureWasi"/> says otherwise.</summary>
     public DynamicLinker(DynamicLinkerOptions? options = null)
-        : this(options ?? new DynamicLinkerOptions(), null, null)
+        : this(options ?? new DynamicLinkerOptions(), null, null, null)
     {
     }
 
     /// <summary>A linker with its own store on a shared engine and compiled-module cache (a <see cref="PreparedProgram"/>'s
     /// tenant), or on its own when <paramref name="engine"/> is null.</summary>
-    internal DynamicLinker(DynamicLinkerOptions options, Engine? engine, ModuleCache? modules)
+    internal DynamicLinker(DynamicLinkerOptions options, Engine? engine, ModuleCache? modules, Action<DynamicLinker>? released = null)
     {
         _options = options;
+        _released = released;
         _ownsEngine = engine is null;
         _engine = engine ?? new Engine(EngineConfig(_options));
         _modules = modules ?? new ModuleCache();
@@ -384,7 +386,11 @@ public sealed class DynamicLinker : IDisposable
     /// <exception cref="KeyNotFoundException">With <see cref="OpenMode.NoLoad"/>: the library is not loaded.</exception>
     /// <exception cref="InvalidOperationException">Nothing is loaded, or called from a start function or relocation
     /// code of a load in progress.</exception>
-    public LibraryHandle Open(string? name, OpenMode mode = OpenMode.Now)
+    public LibraryHandle Open(string? name, OpenMode mode = OpenMode.Now) => Open(name, mode, null);
+
+    /// <summary><see cref="Open(string, OpenMode)"/> planned with <paramref name="options"/> instead of the program's (a
+    /// guest's dlopen, confined to its view).</summary>
+    internal LibraryHandle Open(string? name, OpenMode mode, LinkOptions? options)
     {
         using var entry = _gate.Enter();
         var program = Program;
@@ -406,7 +412,7 @@ public sealed class DynamicLinker : IDisposable
         }
         else
         {
-            var plan = LinkPlanner.PlanOpen(program.Scope, name, program.LinkOptions);
+            var plan = LinkPlanner.PlanOpen(program.Scope, name, options ?? program.LinkOptions);
             root = plan.FirstNewModule < plan.Modules.Length ? Execute(plan, global) : program[plan.Root!.Value];
         }
 
@@ -515,8 +521,17 @@ public sealed class DynamicLinker : IDisposable
     {
         using var entry = _gate.Enter();
         var old = Program.Library(handle);
-        var name = $"/dylink-reload/{++_reloads}/{Path.GetFileName(old.Name)}";
-        var options = Program.LinkOptions with { Source = new OverlaySource(Program.LinkOptions.Source, name, newBytes.ToArray()) };
+        var directory = $"/dylink-reload/{++_reloads}";
+        var name = $"{directory}/{Path.GetFileName(old.Name)}";
+        var linkOptions = Program.LinkOptions;
+
+        // The bytes come from the host, not from a file: a sandbox, which decides which files may be loaded, lets this
+        // one through (its NEEDED libraries are still looked for, and checked, as usual).
+        var options = linkOptions with
+        {
+            Source = new OverlaySource(linkOptions.Source, name, newBytes.ToArray()),
+            AllowedDirectories = linkOptions.AllowedDirectories is { } allowed ? [.. allowed, directory] : null,
+        };
         return Reload(old, LinkPlanner.PlanOpen(Program.Scope, name, options, fresh: true));
     }
 
@@ -717,6 +732,8 @@ public sealed class DynamicLinker : IDisposable
             _modules.Dispose();
             _engine.Dispose();
         }
+
+        _released?.Invoke(this);
     }
 
     /// <summary>What a successful start-up load gives: the program and the collaborators that act on it.</summary>

@@ -20,10 +20,9 @@ internal sealed class GuestAbi(DynamicLinker linker, Func<LinkedProgram> program
     /// <summary>The functions, by <c>env</c> name.</summary>
     public IEnumerable<(string Name, Function Function)> Define(Store store) =>
     [
-        ("dlopen", HostFunctions.Create(store, (int path, int flags) => Guest(() =>
-            linker.Open(path == 0 ? null : program().State.Memory.ReadNullTerminatedString(path), (OpenMode)flags).Value))),
+        ("dlopen", HostFunctions.Create(store, (int path, int flags) => Guest(() => Open(path, (OpenMode)flags)))),
         ("dlsym", HostFunctions.Create(store, (int handle, int name) => Guest(() =>
-            checked((int)linker.SymbolAddress(new LibraryHandle(handle), program().State.Memory.ReadNullTerminatedString(name)))))),
+            checked((int)linker.SymbolAddress(new LibraryHandle(handle), ReadString(name, "dlsym", "symbol name")))))),
         ("dlclose", HostFunctions.Create(store, (int handle) => Guest(() =>
         {
             linker.Close(new LibraryHandle(handle));
@@ -32,6 +31,50 @@ internal sealed class GuestAbi(DynamicLinker linker, Func<LinkedProgram> program
         ("dlerror", HostFunctions.Create(store, () => TakeLastError() is { } error ? ErrorString(error) : 0)),
         ("dladdr", HostFunctions.Create(store, (int address, int info) => Guest(() => Address(address, info)))),
     ];
+
+    /// <summary>
+    /// The guest's dlopen: its name read in the guest's own view (<see cref="GuestPaths.Confine"/>), and every message
+    /// naming the library as the guest wrote it, never by the host path it was found at.
+    /// </summary>
+    private int Open(int path, OpenMode mode)
+    {
+        if (path == 0)
+        {
+            return linker.Open(null, mode).Value;
+        }
+
+        var name = ReadString(path, "dlopen", "path");
+        var p = program();
+        var mainDirectory = p.Plan.Main?.Path is { } main ? Path.GetDirectoryName(Path.GetFullPath(main)) : null;
+        var (hostName, options) = GuestPaths.Confine(p.LinkOptions, name, mainDirectory)
+            ?? throw new LinkException(name, [$"{name}: library not found"]);
+        try
+        {
+            return linker.Open(hostName, mode, options).Value;
+        }
+        catch (Exception e) when (hostName != name && e is DylinkException or KeyNotFoundException)
+        {
+            throw new LinkException(name, [e.Message.Replace(hostName, name, StringComparison.Ordinal)], e);
+        }
+    }
+
+    /// <summary>A NUL-terminated UTF-8 string in guest memory; a pointer out of bounds or a string that runs to the end of
+    /// memory fails the call (it is the guest's error, not a reason to stop the program).</summary>
+    private string ReadString(int address, string function, string what)
+    {
+        var memory = program().State.Memory;
+        var length = memory.GetLength();
+        if (address < 0 || address >= length)
+        {
+            throw new ArgumentException($"{function}: the {what} pointer 0x{address:x} is outside memory ({length} bytes)");
+        }
+
+        var bytes = memory.GetSpan((long)address, (int)Math.Min(length - address, int.MaxValue));
+        var end = bytes.IndexOf((byte)0);
+        return end < 0
+            ? throw new ArgumentException($"{function}: the {what} at 0x{address:x} is not NUL-terminated before the end of memory")
+            : Encoding.UTF8.GetString(bytes[..end]);
+    }
 
     /// <summary>The last run-time linking error, cleared by reading it (<c>dlerror</c>).</summary>
     public string? TakeLastError()
@@ -66,6 +109,11 @@ internal sealed class GuestAbi(DynamicLinker linker, Func<LinkedProgram> program
         }
 
         var memory = p.State.Memory;
+        if (info <= 0 || (long)info + 16 > memory.GetLength())
+        {
+            throw new ArgumentException($"dladdr: the Dl_info pointer 0x{info:x} is outside memory ({memory.GetLength()} bytes)");
+        }
+
         memory.WriteInt32(info, GuestString(p.LibraryName(found.Library.Index)));
         memory.WriteInt32(info + 4, (int)found.Library.MemoryBase);
         memory.WriteInt32(info + 8, found.Symbol is null ? 0 : GuestString(found.Symbol));

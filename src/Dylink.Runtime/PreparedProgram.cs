@@ -26,6 +26,7 @@ public sealed class PreparedProgram : IDisposable
     private readonly LinkOptions _linkOptions;
     private readonly DynamicLinkerOptions _options;
     private ProgramScope? _scope;
+    private readonly HashSet<DynamicLinker> _tenants = [];
     private bool _disposed;
 
     private PreparedProgram(LinkPlan plan, LinkOptions linkOptions, DynamicLinkerOptions options)
@@ -76,8 +77,14 @@ public sealed class PreparedProgram : IDisposable
     /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed (or a host function is missing).</exception>
     public DynamicLinker Instantiate(Action<DynamicLinker>? configure = null)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var linker = new DynamicLinker(_options, _engine, _modules);
+        DynamicLinker linker;
+        lock (_tenants)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            linker = new DynamicLinker(_options, _engine, _modules, released: tenant => { lock (_tenants) { _tenants.Remove(tenant); } });
+            _tenants.Add(linker);
+        }
+
         try
         {
             configure?.Invoke(linker);
@@ -96,12 +103,26 @@ public sealed class PreparedProgram : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        if (_disposed)
+        List<DynamicLinker> tenants;
+        lock (_tenants)
         {
-            return;
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            tenants = [.. _tenants];
         }
 
-        _disposed = true;
+        // The tenants run on this engine and these compiled modules: they end with it (each waits for, or interrupts,
+        // its call in flight), so that a tenant's later call throws ObjectDisposedException rather than failing inside
+        // a freed engine.
+        foreach (var tenant in tenants)
+        {
+            tenant.Dispose();
+        }
+
         _modules.Dispose();
         _engine.Dispose();
     }
