@@ -15,12 +15,16 @@ public static class DylinkCommand
     /// <summary>Exit code for input that cannot be read or is malformed.</summary>
     public const int BadInput = 2;
 
+    /// <summary>Exit code for an internal error: an exception no command expected (sysexits' EX_SOFTWARE).</summary>
+    public const int InternalError = 70;
+
     /// <summary>The exit-status block every subcommand's help ends with.</summary>
     internal const string ExitStatusHelp = "\n\n" + """
         Exit status:
           0    success
           1    usage error (unknown option, missing argument)
           2    the input cannot be read or is not a well-formed module (one line on stderr says why)
+          70   internal error (a bug in dylink, or output that cannot be written; one line on stderr)
         """;
 
     /// <summary>Parses <paramref name="args"/>, runs the command, and returns its exit code.</summary>
@@ -28,14 +32,23 @@ public static class DylinkCommand
     /// <param name="output">Where normal output goes.</param>
     /// <param name="error">Where diagnostics go.</param>
     /// <param name="terminal">Whether output and error are terminals (tables, progress); default: neither.</param>
-    public static int Run(string[] args, TextWriter output, TextWriter error, Terminal? terminal = null)
+    public static int Run(string[] args, TextWriter output, TextWriter error, Terminal? terminal = null) =>
+        Run(args, new StandardStreams(output, error), terminal);
+
+    /// <summary>Parses <paramref name="args"/>, runs the command, and returns its exit code.</summary>
+    /// <param name="args">The command-line arguments, without the program name.</param>
+    /// <param name="streams">Where Dylink's output and diagnostics and a run program's standard streams go.</param>
+    /// <param name="terminal">Whether output and error are terminals (tables, progress); default: neither.</param>
+    public static int Run(string[] args, StandardStreams streams, Terminal? terminal = null)
     {
+        ArgumentNullException.ThrowIfNull(streams);
         terminal ??= Terminal.None;
+        var (output, error) = (streams.Output, streams.Error);
         // Everything after run's MAIN.wasm belongs to the program, options included (as with `wasmtime run`).
         var (ownArgs, guestArgs) = SplitRunArguments(args);
         var root = new RootCommand("Dylink: a dynamic linker and loader for WebAssembly modules that use the dylink.0 ABI.")
         {
-            RunCommand.Create(guestArgs, terminal),
+            RunCommand.Create(guestArgs, terminal, streams),
             LddCommand.Create(terminal),
             ReadelfCommand.Create(terminal),
             NmCommand.Create(terminal),
@@ -69,6 +82,30 @@ public static class DylinkCommand
         {
             error.WriteLine($"dylink: {e.Message}");
             return BadInput;
+        }
+        catch (Exception e)
+        {
+            // Last resort: a user sees one line and a distinct exit code, never a .NET stack trace, whatever the input.
+            error.WriteLine($"dylink: internal error: {e.GetType().Name}: {OneLine(e.Message)}");
+            return InternalError;
+        }
+        finally
+        {
+            TryFlush(streams);
+        }
+    }
+
+    private static string OneLine(string text) => string.Join(" ", text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
+
+    private static void TryFlush(StandardStreams streams)
+    {
+        try
+        {
+            streams.Flush();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The output is gone (a closed pipe): there is nobody left to tell.
         }
     }
 

@@ -4,5 +4,5 @@ namespace Dylink.Cli;
 public static class Program
 {
     /// <summary>Runs the command line and returns the process exit code.</summary>
-    public static int Main(string[] args) => DylinkCommand.Run(args, Console.Out, Console.Error, Terminal.Detect());
+    public static int Main(string[] args) => DylinkCommand.Run(args, StandardStreams.Process, Terminal.Detect());
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text;
 using Dylink.Format;
 using Dylink.Linking;
 using Dylink.Runtime;
@@ -22,7 +21,7 @@ internal static class RunCommand
     /// <summary>Options of <c>run</c> that take a value: the token after them is not the main module.</summary>
     public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string>(StringComparer.Ordinal) { "-L", "-l", "--preload", "--dir", "--env", "--debug", "--max-memory", "--max-libraries", "--max-table", "--max-file-size", "--timeout", "--cache" };
 
-    public static Command Create(IReadOnlyList<string> guestArgs, Terminal terminal)
+    public static Command Create(IReadOnlyList<string> guestArgs, Terminal terminal, StandardStreams streams)
     {
         var main = new Argument<string>("MAIN.wasm") { Description = "The main module: a WASI command (exports _start)." };
         var searchPaths = new Option<string[]>("-L") { Description = "Search DIR for libraries first (repeatable).", HelpName = "DIR" };
@@ -31,11 +30,11 @@ internal static class RunCommand
         var dirs = new Option<string[]>("--dir") { Description = "Give the guest access to host directory HOST, seen as GUEST (default: the same path) (repeatable).", HelpName = "HOST[::GUEST]" };
         var env = new Option<string[]>("--env") { Description = "Set an environment variable for the guest; NAME alone passes the host's value, as wasmtime does (repeatable).", HelpName = "NAME[=VALUE]" };
         var debug = new Option<string>("--debug") { Description = "Trace loading to stderr: libs, bindings, symbols or all (also DYLINK_DEBUG).", HelpName = "LIST" };
-        var maxMemory = new Option<long?>("--max-memory") { Description = "Most linear memory the program may use, in bytes.", HelpName = "BYTES" };
-        var maxLibraries = new Option<int?>("--max-libraries") { Description = "Most modules the program may load, the main included.", HelpName = "N" };
-        var maxTable = new Option<uint?>("--max-table") { Description = "Most function-table elements the program may have.", HelpName = "N" };
-        var maxFileSize = new Option<long?>("--max-file-size") { Description = "Largest library file accepted, in bytes (checked before reading).", HelpName = "BYTES" };
-        var timeout = new Option<double?>("--timeout") { Description = "Stop the program after SECONDS (exit status 124).", HelpName = "SECONDS" };
+        var maxMemory = NumberOptions.Whole("--max-memory", "Most linear memory the program may use, in bytes.", "BYTES", "a number of bytes", 0, long.MaxValue);
+        var maxLibraries = NumberOptions.Whole("--max-libraries", "Most modules the program may load, the main included.", "N", "a whole number", 1, int.MaxValue);
+        var maxTable = NumberOptions.Whole("--max-table", "Most function-table elements the program may have.", "N", "a whole number", 0, uint.MaxValue);
+        var maxFileSize = NumberOptions.Whole("--max-file-size", "Largest library file accepted, in bytes (checked before reading).", "BYTES", "a number of bytes", 0, long.MaxValue);
+        var timeout = NumberOptions.Seconds("--timeout", "Stop the program after SECONDS (exit status 124).", "SECONDS");
         var sandbox = new Option<bool>("--library-sandbox") { Description = "Load libraries (dlopen included) only from the -L directories, DYLINK_LIBRARY_PATH and the main's directory: no '..', absolute path or symbolic link leading elsewhere." };
         var anyLibraryPath = new Option<bool>("--allow-any-library-path") { Description = "Let the guest's dlopen take host paths and load any file (by default it reaches the library search path and its --dir directories, through its own view)." };
         var cache = new Option<string?>("--cache") { Description = "Keep compiled code in DIR for later runs (Wasmtime's on-disk cache; also DYLINK_CACHE).", HelpName = "DIR" };
@@ -43,17 +42,40 @@ internal static class RunCommand
         var command = new Command("run", """
             Load a WASI preview1 command module and its libraries (its NEEDED list, then -l libraries), run the
             libraries' constructors, then the main's _start. Arguments after MAIN.wasm go to the program.
-            The guest's standard output and error pass through; its exit code is dylink's exit code.
+            The guest's standard streams pass through byte for byte; its exit code is dylink's exit code.
 
             Examples:
               dylink run examples/hello/host.wasm
               dylink run -L build/lib -l libplugin.so main.wasm --verbose input.txt
               DYLINK_DEBUG=libs,bindings dylink run main.wasm
               dylink run --watch -L plugins app.wasm      # rebuild a plugin: it is reloaded in place
-            """ + "\n\nExit status:\n  N    the program's own exit code\n  1    usage error\n  124  the program ran longer than --timeout\n  127  a library cannot be found or loaded, or a symbol cannot be resolved, or a limit was exceeded\n  134  the program trapped")
+            """ + "\n\nExit status:\n  N    the program's own exit code\n  1    usage error (also an option value out of range)\n  70   internal error\n  124  the program ran longer than --timeout\n  127  a library cannot be found or loaded, or a symbol cannot be resolved, or a limit was exceeded\n  134  the program trapped")
         {
             main, searchPaths, libraries, preload, dirs, env, debug, watch, maxMemory, maxLibraries, maxTable, maxFileSize, timeout, sandbox, anyLibraryPath, cache,
         };
+        dirs.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                // Checked here, not left to Wasmtime, whose "Failed to preopen directory" is an exception, not a message.
+                var parts = token.Value.Split("::", 2);
+                if (!Directory.Exists(parts[0]))
+                {
+                    result.AddError($"--dir: '{token.Value}': no such directory");
+                }
+                else if (parts.Length == 2 && parts[1].Length == 0)
+                {
+                    result.AddError($"--dir: '{token.Value}': no guest path after '::'");
+                }
+            }
+        });
+        env.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => t.Value.Length == 0 || t.Value[0] == '='))
+            {
+                result.AddError($"--env: '{token.Value}' has no variable name");
+            }
+        });
         command.SetAction(parse =>
         {
             var stderr = parse.InvocationConfiguration.Error;
@@ -64,8 +86,8 @@ internal static class RunCommand
             options = options with
             {
                 MaxMemory = parse.GetValue(maxMemory) ?? options.MaxMemory,
-                MaxModules = parse.GetValue(maxLibraries) ?? options.MaxModules,
-                MaxTableSlots = parse.GetValue(maxTable) ?? options.MaxTableSlots,
+                MaxModules = (int?)parse.GetValue(maxLibraries) ?? options.MaxModules,
+                MaxTableSlots = (uint?)parse.GetValue(maxTable) ?? options.MaxTableSlots,
                 MaxFileSize = parse.GetValue(maxFileSize) ?? options.MaxFileSize,
                 AllowedDirectories = parse.GetValue(sandbox)
                     ? [.. options.SearchPaths, .. options.LibraryPath, Path.GetDirectoryName(Path.GetFullPath(mainPath))!]
@@ -84,6 +106,12 @@ internal static class RunCommand
                 return DylinkCommand.UsageError;
             }
 
+            var cacheDirectory = CacheDirectory(parse.GetValue(cache), stderr);
+            if (cacheDirectory is { Usable: false })
+            {
+                return DylinkCommand.UsageError;
+            }
+
             var progress = terminal.Error ? new ProgressLine(stderr, terminal.ProgressDelay) : null;
             using var linker = new DynamicLinker(new DynamicLinkerOptions
             {
@@ -92,11 +120,22 @@ internal static class RunCommand
                 Trace = line => stderr.WriteLine($"dylink: {line}"),
                 AllowReloadWhileRunning = watching,
                 MaxMemory = parse.GetValue(maxMemory),
-                MaxTableElements = parse.GetValue(maxTable),
-                CacheDirectory = parse.GetValue(cache) ?? Environment.GetEnvironmentVariable("DYLINK_CACHE"),
+                MaxTableElements = (uint?)parse.GetValue(maxTable),
+                CacheDirectory = cacheDirectory?.Path,
                 Timeout = parse.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             });
-            linker.ConfigureWasi(Wasi(mainPath, guestArgs, parse.GetValue(env) ?? [], parse.GetValue(dirs) ?? [], stdout, stderr));
+            try
+            {
+                linker.ConfigureWasi(Wasi(mainPath, guestArgs, parse.GetValue(env) ?? [], parse.GetValue(dirs) ?? [], streams));
+            }
+            catch (InvalidOperationException e)
+            {
+                // A directory that exists but cannot be opened (no permission): Wasmtime says which.
+                progress?.Dispose();
+                stderr.WriteLine($"dylink: --dir: {e.Message}");
+                return DylinkCommand.UsageError;
+            }
+
             var plan = PlanOrReport(mainPath, options, stderr, out var code);
             if (plan is null)
             {
@@ -189,13 +228,33 @@ internal static class RunCommand
     /// <summary>A <c>--dir HOST[::GUEST]</c> argument: what the guest's WASI view and its dlopen both see.</summary>
     private static GuestDirectory GuestDirectoryOf(string dir) => dir.Split("::", 2) is [var host, var guest] ? new(host, guest) : new(dir, dir);
 
-    private static WasiConfiguration Wasi(string mainPath, IReadOnlyList<string> args, string[] env, string[] dirs, TextWriter stdout, TextWriter stderr)
+    /// <summary>
+    /// The compiled-code cache directory (<c>--cache</c>, else <c>DYLINK_CACHE</c>), created now so that one that
+    /// cannot be is a one-line usage error (naming where it came from) rather than an exception while loading.
+    /// </summary>
+    private static (string Path, bool Usable)? CacheDirectory(string? option, TextWriter stderr)
     {
-        var config = new WasiConfiguration()
-            .WithArgs([Path.GetFileName(mainPath), .. args])
-            .WithInheritedStandardInput()
-            .WithStandardOutputCallback(Forward(stdout))
-            .WithStandardErrorCallback(Forward(stderr));
+        var (path, source) = option is not null ? (option, "--cache") : (Environment.GetEnvironmentVariable("DYLINK_CACHE"), "DYLINK_CACHE");
+        if (string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            Directory.CreateDirectory(path);
+            return (path, true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            stderr.WriteLine($"dylink: {source}: '{path}' cannot be used as a directory{(e is UnauthorizedAccessException ? " (permission denied)" : "")}");
+            return (path, false);
+        }
+    }
+
+    private static WasiConfiguration Wasi(string mainPath, IReadOnlyList<string> args, string[] env, string[] dirs, StandardStreams streams)
+    {
+        var config = streams.ConnectGuest(new WasiConfiguration().WithArgs([Path.GetFileName(mainPath), .. args]));
         foreach (var variable in env)
         {
             var parts = variable.Split('=', 2);
@@ -213,20 +272,5 @@ internal static class RunCommand
         }
 
         return config;
-    }
-
-    /// <summary>Passes guest bytes to a writer, decoding UTF-8 across chunk boundaries.</summary>
-    private static WasiOutputCallback Forward(TextWriter writer)
-    {
-        var decoder = Encoding.UTF8.GetDecoder();
-        return bytes =>
-        {
-            var chars = new char[decoder.GetCharCount(bytes, flush: false)];
-            var count = decoder.GetChars(bytes, chars, flush: false);
-            lock (writer)
-            {
-                writer.Write(chars, 0, count);
-            }
-        };
     }
 }
