@@ -101,6 +101,41 @@ public class RunAndLddTests
         }
     }
 
+    [Theory]
+    [InlineData("/plugins/libx.so", true, 0)]      // through the guest's --dir view
+    [InlineData("/plugins/libx.so", false, 1)]     // no such directory in its view
+    [InlineData("HOST/libx.so", true, 1)]          // a host path is not the guest's
+    public void Run_GuestDlopen_ReadsPathsInTheGuestsView(string guestPath, bool mapped, int exit)
+    {
+        var dir = Directory.CreateTempSubdirectory("dylink-view").FullName;
+        var host = Directory.CreateDirectory(Path.Combine(dir, "plugins-host")).FullName;
+        guestPath = guestPath.Replace("HOST", host, StringComparison.Ordinal);
+        const string imports = """
+            (import "env" "memory" (memory 1)) (import "env" "__indirect_function_table" (table 0 funcref))
+            (import "env" "__memory_base" (global i32)) (import "env" "__table_base" (global i32))
+            """;
+        File.WriteAllBytes(Path.Combine(dir, "main.wasm"), Wasmtime.Module.ConvertText($$"""
+            (module (@dylink.0 (mem-info (memory 256 0) (table 0 0))) {{imports}}
+              (import "env" "dlopen" (func $dlopen (param i32 i32) (result i32)))
+              (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+              (data (global.get 0) "{{guestPath}}\00")
+              (func (export "_start") (call $exit (i32.eqz (call $dlopen (global.get 0) (i32.const 2))))))
+            """));
+        File.WriteAllBytes(Path.Combine(host, "libx.so"), Wasmtime.Module.ConvertText(
+            $$"""(module (@dylink.0 (mem-info (memory 0 0) (table 0 0))) {{imports}} (func (export "x")))"""));
+        try
+        {
+            string[] view = mapped ? ["--dir", $"{host}::/plugins"] : [];
+            var (code, _, stderr) = CliRunner.Run(["run", .. view, Path.Combine(dir, "main.wasm")]);
+            Assert.Equal("", stderr);
+            Assert.Equal(exit, code);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void Run_LibrarySandbox_RefusesLibrariesElsewhere()
     {
