@@ -19,7 +19,12 @@ public static class LinkPlanner
         byte[] bytes;
         try
         {
-            bytes = options.Source.Read(mainPath);
+            // The main is the host's choice, not subject to the library sandbox; its type and size are still checked.
+            bytes = options.Source.Read(mainPath, options with { AllowedDirectories = null });
+        }
+        catch (ModuleRefusedException e)
+        {
+            throw new LinkException(mainPath, [$"{mainPath}: {e.Message}"], e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
