@@ -39,7 +39,7 @@ public sealed record LinkOptions
     /// is a link error.</summary>
     public int MaxModules { get; init; } = 10_000;
 
-    /// <summary>Largest module file accepted, in bytes: a file that claims more is not read, and a read stops one byte past
+    /// <summary>Largest library file accepted, in bytes: a file that claims more is not read, and a read stops one byte past
     /// it whatever size the file claims.</summary>
     public long MaxFileSize { get; init; } = 1L << 30;
 

@@ -19,8 +19,9 @@ public static class LinkPlanner
         byte[] bytes;
         try
         {
-            // The main is the host's choice, not subject to the library sandbox; its type and size are still checked.
-            bytes = options.Source.Read(mainPath, options with { AllowedDirectories = null });
+            // The main is the host's choice: neither the library sandbox nor the library size limit applies, but a FIFO
+            // or a device is still refused, and the read still stops at what an array can hold.
+            bytes = options.Source.Read(mainPath, options with { AllowedDirectories = null, MaxFileSize = long.MaxValue });
         }
         catch (ModuleRefusedException e)
         {
