@@ -174,12 +174,6 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors, Pr
             return atPath;
         }
 
-        if (Sandbox.Refuse(options, path) is { } refusal)
-        {
-            errors.Add(options.ConcealRefusals ? $"{name}: library not found" : $"{name}: {refusal}{NeededBySuffix(parent)}");
-            return null;
-        }
-
         // Live modules count, unloaded ones do not: a program may open and close libraries for ever.
         if ((scope?.LiveCount ?? 0) + Modules.New.Count >= options.MaxModules)
         {
@@ -187,16 +181,22 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors, Pr
             return null;
         }
 
-        if (options.Source is FileModuleSource && new FileInfo(path).Length is var length && length > options.MaxFileSize)
-        {
-            errors.Add($"{name}: {path} has {length} bytes, more than the limit of {options.MaxFileSize}{NeededBySuffix(parent)}");
-            return null;
-        }
-
         byte[] bytes;
         try
         {
-            bytes = options.Source.Read(path);
+            // One read that checks the sandbox, the file's type and its size on what it reads (FileModuleSource: the
+            // opened handle), so that nothing can be switched between a check and the read.
+            bytes = options.Source.Read(path, options);
+        }
+        catch (Exception e) when (options.ConcealRefusals && e is IOException or UnauthorizedAccessException)
+        {
+            errors.Add($"{name}: library not found"); // what a guest may not reach, it may not learn about either
+            return null;
+        }
+        catch (ModuleRefusedException e)
+        {
+            errors.Add($"{name}: {e.Message}{NeededBySuffix(parent)}");
+            return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -39,7 +39,8 @@ public sealed record LinkOptions
     /// is a link error.</summary>
     public int MaxModules { get; init; } = 10_000;
 
-    /// <summary>Largest library file accepted, in bytes; checked before the file is read.</summary>
+    /// <summary>Largest library file accepted, in bytes: a file that claims more is not read, and a read stops one byte past
+    /// it whatever size the file claims.</summary>
     public long MaxFileSize { get; init; } = 1L << 30;
 
     /// <summary>Most linear memory, in bytes, the program may have; a layout needing more is refused before anything is allocated.</summary>

@@ -19,7 +19,13 @@ public static class LinkPlanner
         byte[] bytes;
         try
         {
-            bytes = options.Source.Read(mainPath);
+            // The main is the host's choice: neither the library sandbox nor the library size limit applies, but a FIFO
+            // or a device is still refused, and the read still stops at what an array can hold.
+            bytes = options.Source.Read(mainPath, options with { AllowedDirectories = null, MaxFileSize = long.MaxValue });
+        }
+        catch (ModuleRefusedException e)
+        {
+            throw new LinkException(mainPath, [$"{mainPath}: {e.Message}"], e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

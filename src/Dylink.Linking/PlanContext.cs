@@ -43,6 +43,7 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
         var memory = scope is null ? MemoryPlan(blockSize, blockAlignment) : ExtensionMemoryPlan(blockSize, blockAlignment);
         memory = memory with { Is64 = is64, Table64 = table64 };
         CheckLimits(memory, regionSlots);
+        CheckSegments();
         if (scope is null)
         {
             CheckMainExports(regionSlots);

@@ -3,6 +3,7 @@ namespace Dylink.Linking;
 /// <summary>
 /// The library sandbox (<see cref="LinkOptions.AllowedDirectories"/>): a library is accepted only when its real path
 /// — after <c>..</c> is resolved and every symbolic link is followed — lies inside an allowed directory.
+/// <see cref="FileModuleSource"/> checks the real path of the file it opened, not only the name (see <see cref="Refuse"/>).
 /// </summary>
 public static class Sandbox
 {
@@ -10,16 +11,27 @@ public static class Sandbox
     public static string? Refuse(LinkOptions options, string path)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.AllowedDirectories is null)
+        {
+            return null;
+        }
+
+        return RefuseRealPath(options, path, RealPath(path));
+    }
+
+    /// <summary>Why <paramref name="path"/>, whose real path is <paramref name="realPath"/> (that of the file opened, for
+    /// <see cref="FileModuleSource"/>), is refused, or null when it is allowed (or no sandbox is set).</summary>
+    internal static string? RefuseRealPath(LinkOptions options, string path, string realPath)
+    {
         if (options.AllowedDirectories is not { } allowed)
         {
             return null;
         }
 
-        var real = RealPath(path);
         foreach (var directory in allowed)
         {
             var root = RealPath(directory).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
-            if (real.StartsWith(root, StringComparison.Ordinal))
+            if (realPath.StartsWith(root, StringComparison.Ordinal))
             {
                 return null;
             }

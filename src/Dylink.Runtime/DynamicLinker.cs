@@ -745,5 +745,8 @@ public sealed class DynamicLinker : IDisposable
         public bool Exists(string p) => p == path || inner.Exists(p);
 
         public byte[] Read(string p) => p == path ? bytes : inner.Read(p);
+
+        // Every other file is read (and checked) as the inner source reads it: open once, check the handle.
+        public byte[] Read(string p, LinkOptions options) => p == path ? bytes : inner.Read(p, options);
     }
 }
