@@ -251,7 +251,8 @@ internal static class LoadScenarios
         }
     }
 
-    /// <summary>Wasmtime's cache worker writes usage statistics in the background after a hit: retry, then leave it.</summary>
+    /// <summary>Deletes a cache directory, retrying a little: Wasmtime's cache worker (used before issue 13) wrote usage
+    /// statistics in the background after a hit; Dylink's store writes nothing after a load returns.</summary>
     private static void DeleteCache(string cache)
     {
         for (var attempt = 0; attempt < 5; attempt++)

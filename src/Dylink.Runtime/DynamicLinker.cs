@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.InteropServices;
 using Dylink.Format;
 using Dylink.Linking;
 using Wasmtime;
@@ -52,6 +55,9 @@ public sealed class DynamicLinker : IDisposable
 
     /// <summary>Creates a linker with its own engine and store. WASI preview1 is available to the program with the
     /// host's standard output and error and no arguments, until <see cref="ConfigureWasi"/> says otherwise.</summary>
+    /// <exception cref="DylinkException"><see cref="DynamicLinkerOptions.CacheDirectory"/> is writable by other users (Unix).</exception>
+    /// <exception cref="IOException">The cache directory cannot be created.</exception>
+    /// <exception cref="UnauthorizedAccessException">The cache directory cannot be created.</exception>
     public DynamicLinker(DynamicLinkerOptions? options = null)
         : this(options ?? new DynamicLinkerOptions(), null, null, null)
     {
@@ -64,8 +70,9 @@ public sealed class DynamicLinker : IDisposable
         _options = options;
         _released = released;
         _ownsEngine = engine is null;
+        // Opened (and its permissions checked) before the engine exists, so that a refusal leaves nothing to free.
+        _modules = modules ?? new ModuleCache(ArtifactStore.Open(_options));
         _engine = engine ?? new Engine(EngineConfig(_options));
-        _modules = modules ?? new ModuleCache();
         _store = new Store(_engine);
         _store.SetLimits(memorySize: _options.MaxMemory, tableElements: _options.MaxTableElements,
             instances: _options.MaxInstances, tables: _options.MaxInstances, memories: _options.MaxInstances);
@@ -92,32 +99,45 @@ public sealed class DynamicLinker : IDisposable
 
     internal static Config EngineConfig(DynamicLinkerOptions options)
     {
-        // Exception handling (standard encoding: exnref, try_table) for C++ exceptions and setjmp/longjmp; the tags
-        // they throw are shared between modules (LoadTransaction.InstantiateWithTags). memory64 is on by default in
-        // Wasmtime 50; asked for explicitly because wasm64 programs (64-bit memory and table64) depend on it.
-        var config = new Config().WithExceptions(true).WithMemory64(true);
-        if (NeedsEpochChecks(options))
+        var config = new Config();
+        foreach (var setting in EngineSettings(options))
         {
-            config = config.WithEpochInterruption(true);
-        }
-
-        if (options.CacheDirectory is { } directory)
-        {
-            // Wasmtime's cleanup owns its cache directory and deletes files it does not know: keep the
-            // configuration beside it, not in it.
-            var entries = Directory.CreateDirectory(Path.Combine(directory, "wasmtime")).FullName;
-            var toml = Path.Combine(directory, "wasmtime-cache.toml");
-            File.WriteAllText(toml, $"[cache]\ndirectory = \"{entries.Replace("\\", "\\\\", StringComparison.Ordinal)}\"\n");
-            config = config.WithCacheConfig(toml);
+            config = setting switch
+            {
+                "exceptions" => config.WithExceptions(true),
+                "memory64" => config.WithMemory64(true),
+                "epoch-interruption" => config.WithEpochInterruption(true),
+                _ => throw new UnreachableException(setting),
+            };
         }
 
         return config;
     }
 
+    /// <summary>What compiled code depends on besides the wasm bytes: the Wasmtime build, the platform and every engine
+    /// setting <see cref="EngineConfig"/> applies (both read <see cref="EngineSettings"/>, so they cannot drift apart).
+    /// Part of the key of an on-disk cache entry (<see cref="ArtifactStore"/>).</summary>
+    internal static string EngineFingerprint(DynamicLinkerOptions options)
+    {
+        var wasmtime = typeof(Engine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? typeof(Engine).Assembly.GetName().Version?.ToString();
+        return $"wasmtime-dotnet {wasmtime}; {RuntimeInformation.RuntimeIdentifier}; {string.Join(",", EngineSettings(options))}";
+    }
+
+    private static string[] EngineSettings(DynamicLinkerOptions options) =>
+        // Exception handling (standard encoding: exnref, try_table) for C++ exceptions and setjmp/longjmp; the tags
+        // they throw are shared between modules (LoadTransaction.InstantiateWithTags). memory64 is on by default in
+        // Wasmtime 50; asked for explicitly because wasm64 programs (64-bit memory and table64) depend on it. Epoch
+        // checks are compiled into the code, so code compiled with them is not code compiled without.
+        NeedsEpochChecks(options) ? ["exceptions", "memory64", "epoch-interruption"] : ["exceptions", "memory64"];
+
     private static bool NeedsEpochChecks(DynamicLinkerOptions options) => options.AllowReloadWhileRunning || options.Timeout is not null;
 
     /// <summary>Modules compiled so far (each distinct module once).</summary>
     internal int CompiledModules => _modules.Count;
+
+    /// <summary>The on-disk compiled-code store (<see cref="DynamicLinkerOptions.CacheDirectory"/>), if any.</summary>
+    internal ArtifactStore? ArtifactStore => _modules.Disk;
 
     /// <summary>The plan of the loaded program.</summary>
     /// <exception cref="InvalidOperationException">Nothing is loaded.</exception>

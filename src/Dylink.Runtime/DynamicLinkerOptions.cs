@@ -41,9 +41,12 @@ public sealed record DynamicLinkerOptions
     public TimeSpan? Timeout { get; init; }
 
     /// <summary>
-    /// A directory for Wasmtime's persistent compiled-code cache (keyed by module content and engine configuration,
-    /// safe with concurrent processes, damaged entries recompiled): a later process loading the same modules skips
-    /// compilation. Null: no on-disk cache (compiled modules are still shared within one linker).
+    /// A directory for Dylink's persistent compiled-code cache: a later process loading the same modules skips
+    /// compilation. Entries are keyed by module content and engine configuration and checked against a digest before
+    /// their code is used; a damaged, swapped or foreign entry is recompiled and rewritten; safe with concurrent
+    /// processes. Created for the owner only if missing; on Unix, a directory other users can write is refused
+    /// (whoever can write it chooses the native code that runs; see docs/security.md). Null: no on-disk cache
+    /// (compiled modules are still shared within one linker).
     /// </summary>
     public string? CacheDirectory { get; init; }
 

@@ -7,14 +7,18 @@ namespace Dylink.Runtime;
 /// <summary>
 /// Compiled modules by content hash: a library opened, closed and opened again (or reloaded unchanged, or needed by
 /// several programs' loads, or instantiated by every tenant of a <see cref="PreparedProgram"/>) is compiled once.
-/// Across processes, Wasmtime's own on-disk cache (<see cref="DynamicLinkerOptions.CacheDirectory"/>) plays the same role.
+/// Across processes, Dylink's on-disk <see cref="ArtifactStore"/> (<see cref="DynamicLinkerOptions.CacheDirectory"/>)
+/// plays the same role: a module it does not hold, or holds damaged, is compiled and stored.
 /// </summary>
 /// <remarks>Thread-safe: modules compile in parallel, and tenants of one prepared program share the cache. Compilation
 /// runs outside the lock; if two threads compile the same bytes at once, the first to finish wins.</remarks>
-internal sealed class ModuleCache : IDisposable
+internal sealed class ModuleCache(ArtifactStore? disk = null) : IDisposable
 {
     private readonly Dictionary<string, Module> _modules = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+
+    /// <summary>The on-disk store behind this cache, if any.</summary>
+    public ArtifactStore? Disk => disk;
 
     public int Count
     {
@@ -30,7 +34,8 @@ internal sealed class ModuleCache : IDisposable
     /// <exception cref="WasmtimeException">The bytes do not compile.</exception>
     public Module Get(Engine engine, string name, ReadOnlySpan<byte> bytes)
     {
-        var key = Convert.ToHexString(SHA256.HashData(bytes));
+        var hash = SHA256.HashData(bytes);
+        var key = Convert.ToHexString(hash);
         lock (_lock)
         {
             if (_modules.TryGetValue(key, out var cached))
@@ -39,7 +44,13 @@ internal sealed class ModuleCache : IDisposable
             }
         }
 
-        var module = Module.FromBytes(engine, name, bytes);
+        var module = disk?.TryLoad(engine, name, hash);
+        if (module is null)
+        {
+            module = Module.FromBytes(engine, name, bytes);
+            disk?.TryWrite(hash, module);
+        }
+
         lock (_lock)
         {
             if (_modules.TryGetValue(key, out var first))

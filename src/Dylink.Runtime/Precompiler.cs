@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Dylink.Format;
 using Dylink.Linking;
 using Wasmtime;
@@ -7,7 +8,8 @@ namespace Dylink.Runtime;
 /// <summary>
 /// Compiles modules into the on-disk compiled-code cache ahead of time (at install time), so that the first load
 /// of a program finds its code there instead of compiling it: the same bytes the loader would compile (with the
-/// memory export a WASI-calling module gets, <see cref="MemoryExport"/>), on the same engine configuration.
+/// memory export a WASI-calling module gets, <see cref="MemoryExport"/>), on the same engine configuration, stored
+/// under the same key (<see cref="ArtifactStore"/>). A module whose entry is already there and whole is not compiled again.
 /// </summary>
 public static class Precompiler
 {
@@ -17,8 +19,10 @@ public static class Precompiler
     /// engine configuration (<see cref="DynamicLinkerOptions.Timeout"/> and <see cref="DynamicLinkerOptions.AllowReloadWhileRunning"/>
     /// compile in epoch checks, so code compiled without them is not reused by such loads, and the other way round).</param>
     /// <exception cref="ArgumentException">No cache directory is set.</exception>
+    /// <exception cref="DylinkException">The cache directory is writable by other users (Unix).</exception>
     /// <exception cref="WasmFormatException">A file is not a well-formed module.</exception>
-    /// <exception cref="IOException">A file cannot be read.</exception>
+    /// <exception cref="IOException">A file cannot be read, or an entry cannot be written.</exception>
+    /// <exception cref="UnauthorizedAccessException">A file cannot be read, or an entry cannot be written.</exception>
     /// <exception cref="LoadException">A module does not compile.</exception>
     public static void Precompile(IReadOnlyList<string> files, DynamicLinkerOptions options)
     {
@@ -31,6 +35,7 @@ public static class Precompiler
 
         var modules = files.Select(f => WasmModule.Parse(File.ReadAllBytes(f), f)).ToList();
         var hostModules = new LinkOptions().HostModules;
+        var store = ArtifactStore.Open(options)!;
         using var engine = new Engine(DynamicLinker.EngineConfig(options));
         var errors = new LoadException?[modules.Count];
         Parallel.For(0, modules.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
@@ -39,9 +44,14 @@ public static class Precompiler
             try
             {
                 // Only the memory export is added by the loader, and only for modules that import memory and call WASI.
-                using var compiled = MemoryExport.IsNeeded(module, hostModules)
-                    ? Module.FromBytes(engine, module.Name, MemoryExport.Add(module))
-                    : Module.FromBytes(engine, module.Name, module.Bytes.Span);
+                var bytes = MemoryExport.IsNeeded(module, hostModules) ? MemoryExport.Add(module) : module.Bytes.ToArray();
+                var hash = SHA256.HashData(bytes);
+                using var stored = store.TryLoad(engine, module.Name, hash);
+                if (stored is null)
+                {
+                    using var compiled = Module.FromBytes(engine, module.Name, bytes);
+                    store.Write(hash, compiled);
+                }
             }
             catch (WasmtimeException e)
             {

@@ -22,7 +22,7 @@ namespace Dylink.Runtime;
 public sealed class PreparedProgram : IDisposable
 {
     private readonly Engine _engine;
-    private readonly ModuleCache _modules = new();
+    private readonly ModuleCache _modules;
     private readonly LinkOptions _linkOptions;
     private readonly DynamicLinkerOptions _options;
     private ProgramScope? _scope;
@@ -34,6 +34,7 @@ public sealed class PreparedProgram : IDisposable
         Plan = plan;
         _linkOptions = linkOptions;
         _options = options;
+        _modules = new ModuleCache(ArtifactStore.Open(options));
         _engine = new Engine(DynamicLinker.EngineConfig(options));
     }
 
@@ -48,6 +49,7 @@ public sealed class PreparedProgram : IDisposable
     /// <param name="options">Engine and store options shared by every tenant.</param>
     /// <exception cref="ArgumentException">The plan is a <c>dlopen</c> plan, not a start-up plan.</exception>
     /// <exception cref="LoadException">A module does not compile.</exception>
+    /// <exception cref="DylinkException"><see cref="DynamicLinkerOptions.CacheDirectory"/> is writable by other users (Unix).</exception>
     public static PreparedProgram Prepare(LinkPlan plan, LinkOptions? linkOptions = null, DynamicLinkerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(plan);

@@ -10,11 +10,9 @@ public sealed class PrecompileTests : IDisposable
 
     private static string ExpectedOutput => "hello from libhello.so: x=5 ready=1\nhost: side_hello(5) returned 40\n";
 
-    // Compiled-code entries are named by their key alone; beside them Wasmtime's cache worker keeps usage statistics
-    // (KEY.stats) and, while it updates them in the background, temporary files (KEY.stats.wip-…): all have a dot.
+    // Compiled-code entries: one file per (module, engine configuration) in the store's subdirectory.
     private HashSet<string> Entries() =>
-        [.. Directory.EnumerateFiles(_cache, "*", SearchOption.AllDirectories)
-            .Where(f => f.Contains(Path.Combine("wasmtime", "modules"), StringComparison.Ordinal) && !Path.GetFileName(f).Contains('.', StringComparison.Ordinal))];
+        [.. Directory.EnumerateFiles(Path.Combine(_cache, "code-v1"), "*.code")];
 
     [Fact]
     public void Precompile_ThenRun_FindsEveryModuleInTheCache()
@@ -54,8 +52,44 @@ public sealed class PrecompileTests : IDisposable
         Assert.Equal("", stderr);
         Assert.Equal(ExpectedOutput, stdout);
         Assert.Equal(0, code);
-        // Rewritten: Wasmtime's entries are zstd frames (magic 28 b5 2f fd), which neither damage is.
-        Assert.All(Entries(), entry => Assert.Equal([0x28, 0xb5, 0x2f, 0xfd], File.ReadAllBytes(entry).Take(4)));
+        // Rewritten: each entry starts with the store's magic again, and the next run takes every module from it.
+        Assert.All(Entries(), entry => Assert.Equal("DYLKCODE"u8.ToArray(), File.ReadAllBytes(entry).Take(8)));
+        var rebuilt = Entries().ToDictionary(e => e, File.ReadAllBytes);
+        Assert.Equal(0, CliRunner.Run("run", "--cache", _cache, Path.Combine(Example, "host.wasm")).Code);
+        Assert.All(rebuilt, entry => Assert.Equal(entry.Value, File.ReadAllBytes(entry.Key)));
+    }
+
+    [Fact]
+    public void ForWatchOrTimeout_FillsEntriesOfItsOwn()
+    {
+        // Epoch checks change the engine configuration, which is part of an entry's key: two entries per module.
+        Assert.Equal(0, CliRunner.Run("precompile", "--cache", _cache, Example).Code);
+        var plain = Entries();
+        Assert.Equal(0, CliRunner.Run("precompile", "--cache", _cache, "--for-watch-or-timeout", Example).Code);
+        var both = Entries();
+        Assert.Equal(4, both.Count);
+        Assert.Superset(plain, both);
+        var (code, stdout, _) = CliRunner.Run("run", "--cache", _cache, "--timeout", "60", Path.Combine(Example, "host.wasm"));
+        Assert.Equal(0, code);
+        Assert.Equal(ExpectedOutput, stdout);
+        Assert.Single(Entries().Except(both)); // only the forwarding thunk, as for a run without epoch checks
+    }
+
+    [Fact]
+    public void ACacheDirectoryOthersCanWrite_IsRefused()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // ACLs, not mode bits: docs/security.md
+        }
+
+        File.SetUnixFileMode(_cache, (UnixFileMode)Convert.ToInt32("777", 8));
+        var expected = $"dylink: cache directory {_cache} is writable by other users (mode 777): whoever can write it chooses the " +
+            "native code that runs; use a directory only you can write (chmod go-w)\n";
+        var (code, stdout, stderr) = CliRunner.Run("precompile", "--cache", _cache, Example);
+        Assert.Equal((2, "", expected), (code, stdout, stderr));
+        (code, stdout, stderr) = CliRunner.Run("run", "--cache", _cache, Path.Combine(Example, "host.wasm"));
+        Assert.Equal((2, "", expected), (code, stdout, stderr));
     }
 
     [Fact]
