@@ -174,7 +174,9 @@ internal sealed partial class PlanContext
     private void CheckLimits(MemoryLayout memory, uint regionSlots)
     {
         var name = root is { } r ? NameOf(r) : mainIndex >= 0 ? NameOf(mainIndex) : "program";
-        var memoryNeeded = memory.CreatesMemory ? (long)memory.InitialPages * 0x10000 : memory.BlockSize;
+        // A block placed at run time may need up to its alignment less one byte of padding in front of it: that counts.
+        var padding = memory.CreatesMemory || memory.BlockSize == 0 ? 0 : (long)memory.BlockAlignment - 1;
+        var memoryNeeded = memory.CreatesMemory ? (long)memory.InitialPages * 0x10000 : memory.BlockSize + padding;
         if (memory.CreatesMemory && memory.InitialPages > memory.MaximumPages)
         {
             errors.Add($"{name}: needs {memory.InitialPages} pages of memory, but a memory import allows at most {memory.MaximumPages}");
@@ -182,7 +184,9 @@ internal sealed partial class PlanContext
 
         if (memoryNeeded > options.MaxMemory)
         {
-            errors.Add($"{name}: needs {memoryNeeded} bytes of memory, more than the limit of {options.MaxMemory}");
+            errors.Add(padding > 0
+                ? $"{name}: needs {memory.BlockSize} bytes of memory aligned to {memory.BlockAlignment} (up to {memoryNeeded} with padding), more than the limit of {options.MaxMemory}"
+                : $"{name}: needs {memoryNeeded} bytes of memory, more than the limit of {options.MaxMemory}");
         }
 
         if (regionSlots > options.MaxTableSlots)

@@ -288,7 +288,7 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
                 address = freeAddress = GrowMemory(size, align);
                 break;
             default:
-                (address, freeAddress) = Allocate(layout, (int)size, (int)align);
+                (address, freeAddress) = Allocate(layout, size, align);
                 break;
         }
 
@@ -304,14 +304,24 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
         _block = new MemoryBlock(address, size, placement) { FreeAddress = freeAddress };
     }
 
-    private (long Address, long FreeAddress) Allocate(MemoryLayout layout, int size, int align)
+    private (long Address, long FreeAddress) Allocate(MemoryLayout layout, uint size, uint align)
     {
         var main = plan.Main!;
+        var what = align > 1 ? $"{size} bytes aligned to {align}" : $"{size} bytes";
+
+        // malloc is given room to align in; aligned_alloc/memalign the alignment. Either must fit the allocator's
+        // parameters (i32 in a wasm32 program): a request that does not is refused here, naming the real cause.
+        var request = layout.Allocator == "malloc" ? (long)size + align - 1 : Math.Max(size, align);
+        if (!plan.Memory.Is64 && request > int.MaxValue)
+        {
+            throw new LoadException(main.Name, $"{main.Name}: cannot allocate {what} for the libraries: more than a wasm32 allocator can be asked for");
+        }
+
         var allocator = state.Modules[main.Index].Instance!.GetFunction(layout.Allocator!)!;
-        var raw = layout.Allocator == "malloc" ? Call(allocator, main.Name, size + align - 1) : Call(allocator, main.Name, align, size);
+        var raw = layout.Allocator == "malloc" ? Call(allocator, main.Name, request) : Call(allocator, main.Name, align, size);
         if (raw == 0)
         {
-            throw new LoadException(main.Name, $"{main.Name}: {layout.Allocator} could not allocate {size} bytes for the libraries");
+            throw new LoadException(main.Name, $"{main.Name}: {layout.Allocator} could not allocate {what} for the libraries");
         }
 
         return (AlignUp(raw, align), raw);

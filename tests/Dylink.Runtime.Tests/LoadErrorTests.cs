@@ -112,4 +112,17 @@ public class LoadErrorTests
         var e = Assert.Throws<LinkException>(() => wrong.LoadLibraries(new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["liba.so"] }));
         Assert.Equal<string>(["liba.so: twice: imported as function (i32) -> i32 but the host defines function (i64) -> i64"], e.Errors);
     }
+
+    [Fact]
+    public void AlignmentPadding_CountsAgainstMaxMemory_AndTheMessageNamesIt()
+    {
+        // 16 bytes asking for 2^31 alignment: placing them may take 2 GiB of padding, which the limit must see.
+        var source = new InMemorySource().Add("libalign.so", Side("", memory: 16, align: 31));
+        using var linker = new DynamicLinker();
+        linker.LoadLibraries(new LinkOptions { Source = source, SearchPaths = [Dir], MaxMemory = 8 << 20 });
+        var before = linker.Memory.GetLength();
+        var e = Assert.Throws<LinkException>(() => linker.Open("libalign.so"));
+        Assert.Equal<string>(["libalign.so: needs 16 bytes of memory aligned to 2147483648 (up to 2147483663 with padding), more than the limit of 8388608"], e.Errors);
+        Assert.Equal(before, linker.Memory.GetLength());
+    }
 }

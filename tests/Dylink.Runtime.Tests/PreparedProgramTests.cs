@@ -73,6 +73,20 @@ public class PreparedProgramTests
     }
 
     [Fact]
+    public void DisposingTheProgram_EndsItsTenants_EveryLaterCallIsObjectDisposed()
+    {
+        var program = PreparedProgram.Prepare(LinkPlanner.PlanHosted(Options), Options);
+        var tenant = program.Instantiate(linker => linker.DefineFunction("host_scale", (int x) => x));
+        var bump = tenant.GetFunction<int>("bump");
+        Assert.Equal(1, bump());
+        program.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => tenant.Open("libextra.so"));
+        Assert.Throws<ObjectDisposedException>(() => bump());
+        Assert.Throws<ObjectDisposedException>(() => program.Instantiate());
+        tenant.Dispose(); // still fine
+    }
+
+    [Fact]
     public void ATenantsDlopen_StaysInThatTenant()
     {
         using var program = PreparedProgram.Prepare(LinkPlanner.PlanHosted(Options), Options);

@@ -31,6 +31,19 @@ public class ReloadTests
     }
 
     [Fact]
+    public void Reload_FromBytes_WorksUnderASandbox()
+    {
+        var source = new InMemorySource().Add("libv.so", Version(1));
+        using var linker = new DynamicLinker();
+        linker.DefineFunction("note_ctor", (int _) => { });
+        linker.LoadLibraries(new LinkOptions { Source = source, SearchPaths = [Dir], AllowedDirectories = [Dir] });
+        var v = linker.Open("libv.so", OpenMode.Global);
+        var v2 = linker.Reload(v, Wasmtime.Module.ConvertText(Version(2)));
+        Assert.Equal(2, linker.GetFunction(v2, "version").Invoke());
+        Assert.Equal(v2, linker.Open("libv.so", OpenMode.NoLoad)); // the new version keeps the name
+    }
+
+    [Fact]
     public void Reload_FromBytes_TakesOverDirectAndPointerCalls_AndRunsTheNewConstructor()
     {
         var (linker, constructors) = Start();
