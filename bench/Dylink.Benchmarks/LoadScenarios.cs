@@ -120,7 +120,7 @@ internal static class LoadScenarios
                     DynamicLinker? tenant = null;
                     var time = Time(() => tenant = program.Instantiate());
                     Agree("dylink tenant", (uint)tenant!.GetFunction<int, int>(check)(1));
-                    tenant.Dispose();
+                    tenant!.Dispose();
                     return time;
                 }));
             }

@@ -308,7 +308,7 @@ internal static class RuntimeCases
             var k = _d.Below(_libs.Length + 1);
             var name = k < _libs.Length ? _libs[k].Name : "libmissing.so";
             var mode = _d.Pick(Modes);
-            var result = TryValue($"Open(\"{name}\", {mode})", () => Linker.Open(name, mode), typeof(KeyNotFoundException));
+            var result = TryValue($"Open(\"{name}\", {mode})", () => Linker.Open(name, mode), typeof(LibraryNotLoadedException));
             if (result is not { } handle)
             {
                 return;
@@ -356,7 +356,7 @@ internal static class RuntimeCases
         {
             var handle = PickHandle();
             var name = SymbolName();
-            TryValue($"Symbol({Describe(handle)}, \"{name}\")", () => Linker.Symbol(handle, name), typeof(KeyNotFoundException), typeof(ArgumentException));
+            TryValue($"Symbol({Describe(handle)}, \"{name}\")", () => Linker.Symbol(handle, name), typeof(SymbolNotFoundException), typeof(ArgumentException));
         }
 
         private void Invoke()
@@ -367,7 +367,7 @@ internal static class RuntimeCases
             var global = _d.Chance(25);
             var call = global ? $"GetFunction(\"{name}\").Invoke({x})" : $"GetFunction({Describe(handle)}, \"{name}\").Invoke({x})";
             Try(call, () => _log.Append(CultureInfo.InvariantCulture, $" = {(global ? Linker.GetFunction(name) : Linker.GetFunction(handle, name)).Invoke(x)}"),
-                typeof(KeyNotFoundException), typeof(ArgumentException), typeof(TrapException));
+                typeof(SymbolNotFoundException), typeof(ArgumentException), typeof(TrapException));
         }
 
         private void Rebind()
@@ -376,12 +376,12 @@ internal static class RuntimeCases
             if (_d.Chance(50))
             {
                 var replacement = $"f{_d.Below(_libs.Length)}";
-                Try($"Rebind(\"{symbol}\", \"{replacement}\")", () => Linker.Rebind(symbol, replacement), typeof(KeyNotFoundException), typeof(ArgumentException));
+                Try($"Rebind(\"{symbol}\", \"{replacement}\")", () => Linker.Rebind(symbol, replacement), typeof(SymbolNotFoundException), typeof(ArgumentException));
             }
             else
             {
                 var add = _d.Byte();
-                Try($"Rebind(\"{symbol}\", x => x + {add})", () => Linker.Rebind(symbol, (Func<int, int>)(x => x + add)), typeof(KeyNotFoundException), typeof(ArgumentException));
+                Try($"Rebind(\"{symbol}\", x => x + {add})", () => Linker.Rebind(symbol, (Func<int, int>)(x => x + add)), typeof(SymbolNotFoundException), typeof(ArgumentException));
             }
 
             _events.Add("rebind");
@@ -390,7 +390,7 @@ internal static class RuntimeCases
         private void Restore()
         {
             var symbol = $"f{_d.Below(_libs.Length)}";
-            Try($"Restore(\"{symbol}\")", () => Linker.Restore(symbol), typeof(KeyNotFoundException), typeof(ArgumentException));
+            Try($"Restore(\"{symbol}\")", () => Linker.Restore(symbol), typeof(SymbolNotFoundException), typeof(ArgumentException));
         }
 
         private void Reload()
@@ -434,7 +434,7 @@ internal static class RuntimeCases
         {
             var handle = PickHandle();
             var name = SymbolName();
-            if (TryValue($"Symbol({Describe(handle)}, \"{name}\")", () => Linker.Symbol(handle, name), typeof(KeyNotFoundException), typeof(ArgumentException)) is { } address)
+            if (TryValue($"Symbol({Describe(handle)}, \"{name}\")", () => Linker.Symbol(handle, name), typeof(SymbolNotFoundException), typeof(ArgumentException)) is { } address)
             {
                 Try($"Describe({address})", () => _log.Append(CultureInfo.InvariantCulture, $" = {Linker.Describe(address)}"));
             }
@@ -457,7 +457,7 @@ internal static class RuntimeCases
 
         private void CheckInvariants()
         {
-            var regions = new List<(int Start, LibraryHandle Handle)>();
+            var regions = new List<(long Start, LibraryHandle Handle)>();
             foreach (var handle in _held.Distinct())
             {
                 var (k, version) = _known[handle.Value];
@@ -466,13 +466,13 @@ internal static class RuntimeCases
                     throw Finding("held-handle-unloaded", $"handle {Describe(handle)} is held ({_held.Count(h => h == handle)} references) but not loaded");
                 }
 
-                int Lookup(string name)
+                long Lookup(string name)
                 {
                     try
                     {
                         return Linker.Symbol(handle, name);
                     }
-                    catch (Exception e) when (e is KeyNotFoundException or ArgumentException or DylinkException)
+                    catch (Exception e) when (e is SymbolNotFoundException or ArgumentException or DylinkException)
                     {
                         throw Finding("live-handle-lookup-fails", $"Symbol({Describe(handle)}, \"{name}\") on a loaded library: {Short(e)}", e);
                     }
@@ -540,7 +540,7 @@ internal static class RuntimeCases
 
             foreach (var lib in _libs.Where(l => !mayStay.Contains(l.K)))
             {
-                if (TryValue($"Open(\"{lib.Name}\", NoLoad)", () => Linker.Open(lib.Name, OpenMode.NoLoad), typeof(KeyNotFoundException)) is { } handle)
+                if (TryValue($"Open(\"{lib.Name}\", NoLoad)", () => Linker.Open(lib.Name, OpenMode.NoLoad), typeof(LibraryNotLoadedException)) is { } handle)
                 {
                     throw Finding("loaded-after-last-close", $"Open(\"{lib.Name}\", NoLoad) found handle {handle.Value} after every handle was closed");
                 }

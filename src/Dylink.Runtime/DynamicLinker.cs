@@ -46,6 +46,10 @@ public sealed class DynamicLinker : IDisposable
     // True while a load is between its start and its commit: its modules have indices nobody else knows yet, so a
     // dlopen from code it runs then (a start function, relocations) is refused rather than planned over them.
     private bool _preparing;
+    // The WASI configuration in the store (Wasmtime's builder cannot be read back), and whether the host gave its own
+    // or RunMain already gave arguments: RunMain then leaves it alone unless it is given arguments itself.
+    private WasiConfiguration _wasiConfiguration;
+    private bool _wasiConfigured;
     private bool _applyingReloads;
     private int _reloads;
 
@@ -82,7 +86,8 @@ public sealed class DynamicLinker : IDisposable
         _gate = new StoreGate(this, Release, epochChecks ? _engine.IncrementEpoch : null, _options.Timeout);
 
         // Calling WASI without a configuration aborts the process inside Wasmtime: always have one.
-        _store.SetWasiConfiguration(new WasiConfiguration().WithInheritedStandardOutput().WithInheritedStandardError());
+        _wasiConfiguration = new WasiConfiguration().WithInheritedStandardOutput().WithInheritedStandardError();
+        _store.SetWasiConfiguration(_wasiConfiguration);
         _guestAbi = new GuestAbi(this, () => Program);
         foreach (var (name, function) in _guestAbi.Define(_store))
         {
@@ -167,7 +172,15 @@ public sealed class DynamicLinker : IDisposable
     private Action<string>? Trace => _options.Debug == DebugTrace.None ? null : _options.Trace ?? Console.Error.WriteLine;
 
     /// <summary>Sets the WASI configuration (arguments, environment, preopened directories, standard streams).</summary>
-    public void ConfigureWasi(WasiConfiguration configuration) => _gate.Run(() => _store.SetWasiConfiguration(configuration));
+    public void ConfigureWasi(WasiConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        _gate.Run(() =>
+        {
+            _store.SetWasiConfiguration(configuration);
+            (_wasiConfiguration, _wasiConfigured) = (configuration, true);
+        });
+    }
 
     /// <summary>Makes a C# function available to wasm modules as the <c>env</c> symbol <paramref name="name"/>.</summary>
     /// <param name="name">The symbol name modules import.</param>
@@ -307,11 +320,28 @@ public sealed class DynamicLinker : IDisposable
     /// <exception cref="LoadException">The main has no <c>_start</c>.</exception>
     /// <exception cref="TrapException">The program trapped.</exception>
     /// <exception cref="TimeoutException">It ran longer than <see cref="DynamicLinkerOptions.Timeout"/>.</exception>
-    public int RunMain()
+    public int RunMain() => RunMain([]);
+
+    /// <summary>Runs the main module's <c>_start</c> with <paramref name="args"/> as its arguments (after <c>argv[0]</c>,
+    /// the main's file name), in the WASI configuration given to <see cref="ConfigureWasi"/> (or the default one). Give
+    /// arguments here or in that configuration's <c>WithArgs</c>, not both.</summary>
+    /// <exception cref="InvalidOperationException">Nothing is loaded, or the program has no wasm main.</exception>
+    /// <exception cref="LoadException">The main has no <c>_start</c>.</exception>
+    /// <exception cref="TrapException">The program trapped.</exception>
+    /// <exception cref="TimeoutException">It ran longer than <see cref="DynamicLinkerOptions.Timeout"/>.</exception>
+    public int RunMain(params string[] args)
     {
+        ArgumentNullException.ThrowIfNull(args);
         using var entry = _gate.Enter();
         var program = Program;
         var main = program.Plan.Main ?? throw new InvalidOperationException("the program has no wasm main module");
+        if (args.Length > 0 || !_wasiConfigured)
+        {
+            // A C program's main expects argc >= 1: argv[0] is the program's name, as a shell would give it.
+            _store.SetWasiConfiguration(_wasiConfiguration.WithArgs([Path.GetFileName(main.Path ?? main.Name), .. args]));
+            _wasiConfigured = true;
+        }
+
         var record = program[main.Index];
         var start = record.Instance!.GetFunction(WellKnownSymbols.Start)
             ?? throw new LoadException(main.Name, $"{main.Name}: has no _start function to run (is it a command module?)");
@@ -332,59 +362,106 @@ public sealed class DynamicLinker : IDisposable
         }
     }
 
-    /// <summary>The function the symbol <paramref name="symbol"/> resolves to (first definition in lookup order).</summary>
-    /// <exception cref="KeyNotFoundException">No module defines it as a function.</exception>
+    /// <summary>The function the symbol <paramref name="symbol"/> resolves to (first definition in lookup order): while it
+    /// is rebound, its replacement, as every caller reaches it. Typed delegates: <see cref="TypedFunctions"/>.</summary>
+    /// <exception cref="SymbolNotFoundException">No module defines it as a function.</exception>
     public GuestFunction GetFunction(string symbol) =>
         _gate.Run(() => Guest(Program.Find(symbol, SymbolKind.Function)));
 
-    /// <summary>The function <paramref name="symbol"/> as a typed delegate (cache it: creating one costs more than a call).</summary>
-    /// <exception cref="KeyNotFoundException">No module defines it as a function.</exception>
-    /// <exception cref="InvalidCastException">Its signature is not <c>() -> TResult</c>.</exception>
-    public Func<TResult?> GetFunction<TResult>(string symbol) =>
-        Typed(symbol, f => f.WrapFunc<TResult>());
-
-    /// <summary>The function <paramref name="symbol"/> as a typed delegate.</summary>
-    /// <exception cref="KeyNotFoundException">No module defines it as a function.</exception>
-    /// <exception cref="InvalidCastException">Its signature does not match.</exception>
-    public Func<T1, TResult?> GetFunction<T1, TResult>(string symbol) =>
-        Typed(symbol, f => f.WrapFunc<T1, TResult>());
-
-    /// <summary>The function <paramref name="symbol"/> as a typed delegate.</summary>
-    /// <exception cref="KeyNotFoundException">No module defines it as a function.</exception>
-    /// <exception cref="InvalidCastException">Its signature does not match.</exception>
-    public Func<T1, T2, TResult?> GetFunction<T1, T2, TResult>(string symbol) =>
-        Typed(symbol, f => f.WrapFunc<T1, T2, TResult>());
-
-    /// <summary>The function <paramref name="symbol"/> as a typed delegate.</summary>
-    /// <exception cref="KeyNotFoundException">No module defines it as a function.</exception>
-    /// <exception cref="InvalidCastException">Its signature does not match.</exception>
-    public Func<T1, T2, T3, TResult?> GetFunction<T1, T2, T3, TResult>(string symbol) =>
-        Typed(symbol, f => f.WrapFunc<T1, T2, T3, TResult>());
-
-    private T Typed<T>(string symbol, Func<GuestFunction, T?> wrap)
-        where T : Delegate
-    {
-        var function = GetFunction(symbol);
-        return wrap(function) ?? throw new InvalidCastException($"{symbol} has signature {function.Signature}, not the one asked for");
-    }
+    /// <summary>Like <see cref="GetFunction(string)"/>, or null when no module defines it as a function.</summary>
+    public GuestFunction? TryGetFunction(string symbol) =>
+        _gate.Run(() => Program.Scope.LookupDefault(symbol) is { Symbol.Kind: SymbolKind.Function } definition ? Guest(definition) : null);
 
     private GuestFunction Guest(Definition definition) =>
-        new(_gate, Program[definition.Provider], Program.FunctionOf(definition), definition.Symbol.Name);
+        new(_gate, Program[definition.Provider], Program.CurrentFunction(definition), definition.Symbol.Name);
 
     /// <summary>Reads the value of the data symbol <paramref name="symbol"/>.</summary>
-    /// <exception cref="KeyNotFoundException">No module defines it as data.</exception>
+    /// <exception cref="SymbolNotFoundException">No module defines it as data.</exception>
     public T ReadData<T>(string symbol)
         where T : unmanaged => _gate.Run(() => Program.State.Memory.Read<T>(DataAddress(symbol)));
 
     /// <summary>Writes the value of the data symbol <paramref name="symbol"/>.</summary>
-    /// <exception cref="KeyNotFoundException">No module defines it as data.</exception>
+    /// <exception cref="SymbolNotFoundException">No module defines it as data.</exception>
     public void WriteData<T>(string symbol, T value)
         where T : unmanaged => _gate.Run(() => Program.State.Memory.Write(DataAddress(symbol), value));
 
+    /// <summary>Allocates <paramref name="size"/> bytes of guest memory through the program's own <c>malloc</c> (a fixed
+    /// main's, or a libc library's), so that guest code may keep or free them; without one, from the loader's heap.</summary>
+    /// <exception cref="InvalidOperationException">No memory is left.</exception>
+    public long Allocate(long size) => _gate.Run(() => Program.Allocate(size));
+
+    /// <summary>Gives back memory from <see cref="Allocate"/> (or from the guest's <c>malloc</c>).</summary>
+    public void Free(long address) => _gate.Run(() => Program.Free(address));
+
+    /// <summary>Copies <paramref name="text"/> into newly allocated guest memory as a NUL-terminated UTF-8 string (a C
+    /// string to pass to a guest function); <see cref="Free"/> it when done.</summary>
+    public long AllocateString(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return AllocateBytes(System.Text.Encoding.UTF8.GetBytes(text + "\0"));
+    }
+
+    /// <summary>Copies <paramref name="bytes"/> into newly allocated guest memory; <see cref="Free"/> it when done.</summary>
+    public long AllocateBytes(ReadOnlySpan<byte> bytes)
+    {
+        var copy = bytes.ToArray();
+        return _gate.Run(() =>
+        {
+            var address = Program.Allocate(copy.Length);
+            copy.CopyTo(Program.State.Memory.GetSpan(address, copy.Length));
+            return address;
+        });
+    }
+
+    /// <summary>Reads the NUL-terminated UTF-8 string at <paramref name="address"/> in guest memory.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The address is outside memory, or no NUL follows it before the end.</exception>
+    public string ReadString(long address) => _gate.Run(() =>
+    {
+        var memory = Program.State.Memory;
+        var length = memory.GetLength();
+        if (address < 0 || address >= length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(address), address, $"outside memory ({length} bytes)");
+        }
+
+        var bytes = memory.GetSpan(address, (int)Math.Min(length - address, int.MaxValue));
+        var end = bytes.IndexOf((byte)0);
+        return end >= 0
+            ? System.Text.Encoding.UTF8.GetString(bytes[..end])
+            : throw new ArgumentOutOfRangeException(nameof(address), address, "the string is not NUL-terminated before the end of memory");
+    });
+
+    /// <summary>Copies <paramref name="length"/> bytes of guest memory from <paramref name="address"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is not inside memory.</exception>
+    public byte[] ReadBytes(long address, int length) => _gate.Run(() =>
+    {
+        var memory = Program.State.Memory;
+        return address < 0 || length < 0 || address + length > memory.GetLength()
+            ? throw new ArgumentOutOfRangeException(nameof(address), address, $"{length} bytes from here are not inside memory ({memory.GetLength()} bytes)")
+            : memory.GetSpan(address, length).ToArray();
+    });
+
+    /// <summary>Copies <paramref name="bytes"/> into guest memory at <paramref name="address"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is not inside memory.</exception>
+    public void WriteBytes(long address, ReadOnlySpan<byte> bytes)
+    {
+        var copy = bytes.ToArray();
+        _gate.Run(() =>
+        {
+            var memory = Program.State.Memory;
+            if (address < 0 || address + copy.Length > memory.GetLength())
+            {
+                throw new ArgumentOutOfRangeException(nameof(address), address, $"{copy.Length} bytes from here are not inside memory ({memory.GetLength()} bytes)");
+            }
+
+            copy.CopyTo(memory.GetSpan(address, copy.Length));
+        });
+    }
+
     /// <summary>The address of the data symbol <paramref name="symbol"/> in <see cref="Memory"/>; for a thread-local one,
     /// its address in the TLS block of the program's one thread.</summary>
-    /// <exception cref="KeyNotFoundException">No module defines it as data.</exception>
-    public int GetDataAddress(string symbol) => _gate.Run(() => (int)DataAddress(symbol));
+    /// <exception cref="SymbolNotFoundException">No module defines it as data.</exception>
+    public long GetDataAddress(string symbol) => _gate.Run(() => DataAddress(symbol));
 
     private long DataAddress(string symbol)
     {
@@ -403,7 +480,7 @@ public sealed class DynamicLinker : IDisposable
     /// <returns>The handle; opening a loaded library again returns the same handle and adds a reference.</returns>
     /// <exception cref="LinkException">The library or a dependency is missing or malformed, or symbols do not resolve.</exception>
     /// <exception cref="LoadException">Instantiation, a relocation or a constructor failed; the program is as before.</exception>
-    /// <exception cref="KeyNotFoundException">With <see cref="OpenMode.NoLoad"/>: the library is not loaded.</exception>
+    /// <exception cref="LibraryNotLoadedException">With <see cref="OpenMode.NoLoad"/>: the library is not loaded.</exception>
     /// <exception cref="InvalidOperationException">Nothing is loaded, or called from a start function or relocation
     /// code of a load in progress.</exception>
     public LibraryHandle Open(string? name, OpenMode mode = OpenMode.Now) => Open(name, mode, null);
@@ -428,7 +505,7 @@ public sealed class DynamicLinker : IDisposable
         ModuleRecord root;
         if ((mode & OpenMode.NoLoad) != 0)
         {
-            root = program.FindLoaded(name) ?? throw new KeyNotFoundException($"{name}: not loaded (RTLD_NOLOAD)");
+            root = program.FindLoaded(name) ?? throw new LibraryNotLoadedException(name);
         }
         else
         {
@@ -448,21 +525,32 @@ public sealed class DynamicLinker : IDisposable
     }
 
     /// <summary>The value of a symbol (<c>dlsym</c>): a function's table index (the pointer every module sees), or a data address.</summary>
-    /// <exception cref="KeyNotFoundException">No such symbol in the handle's scope.</exception>
+    /// <exception cref="SymbolNotFoundException">No such symbol in the handle's scope.</exception>
     /// <exception cref="ArgumentException">The handle is not a loaded library.</exception>
-    public int Symbol(LibraryHandle handle, string name) => checked((int)SymbolAddress(handle, name));
-
-    /// <summary><see cref="Symbol"/> at full width (a wasm64 address).</summary>
-    internal long SymbolAddress(LibraryHandle handle, string name) => _gate.Run(() => Program.ValueOf(Program.Resolve(handle, name)));
+    public long Symbol(LibraryHandle handle, string name) => _gate.Run(() => Program.ValueOf(Program.Resolve(handle, name)));
 
     /// <summary>
     /// The function <paramref name="name"/> as <c>dlsym</c> finds it from <paramref name="handle"/> (the library, then its
     /// dependencies), to call from C#. Lets a host call the same entry point in several libraries opened
     /// <see cref="OpenMode.Local"/>, which <see cref="GetFunction(string)"/> (the global scope) cannot tell apart.
     /// </summary>
-    /// <exception cref="KeyNotFoundException">No such function in the handle's scope.</exception>
+    /// <exception cref="SymbolNotFoundException">No such function in the handle's scope.</exception>
     /// <exception cref="ArgumentException">The handle is not a loaded library.</exception>
     public GuestFunction GetFunction(LibraryHandle handle, string name) => _gate.Run(() => Guest(Program.Resolve(handle, name)));
+
+    /// <summary>Like <see cref="GetFunction(LibraryHandle, string)"/>, or null when the handle's scope has no such function.</summary>
+    /// <exception cref="ArgumentException">The handle is not a loaded library.</exception>
+    public GuestFunction? TryGetFunction(LibraryHandle handle, string name) => _gate.Run(() =>
+    {
+        try
+        {
+            return Program.Resolve(handle, name) is { Symbol.Kind: SymbolKind.Function } definition ? Guest(definition) : null;
+        }
+        catch (SymbolNotFoundException)
+        {
+            return null;
+        }
+    });
 
     /// <summary>Drops a reference (<c>dlclose</c>); at zero the library is unloaded unless it was opened with
     /// <see cref="OpenMode.NoDelete"/>, was loaded at start-up, or a loaded module still needs it.</summary>
@@ -491,8 +579,8 @@ public sealed class DynamicLinker : IDisposable
     /// </summary>
     /// <returns>The library, the symbol (null when no symbol starts at or below the address) and the symbol's address;
     /// null when the address belongs to no loaded library.</returns>
-    public (string Library, string? Symbol, int SymbolAddress)? Describe(int address) => _gate.Run<(string, string?, int)?>(() =>
-        Program.Describe(address) is { } found ? (Program.LibraryName(found.Library.Index), found.Symbol, (int)found.SymbolAddress) : null);
+    public (string Library, string? Symbol, long SymbolAddress)? Describe(long address) => _gate.Run<(string, string?, long)?>(() =>
+        Program.Describe(address) is { } found ? (Program.LibraryName(found.Library.Index), found.Symbol, found.SymbolAddress) : null);
 
     /// <summary>
     /// Makes every call to <paramref name="symbol"/> reach the function <paramref name="replacement"/> (another loaded
@@ -500,23 +588,25 @@ public sealed class DynamicLinker : IDisposable
     /// always, and direct cross-module calls from modules loaded with <see cref="LinkOptions.Rebindable"/>. A module's
     /// calls to its own functions stay direct and are not rebound.
     /// </summary>
-    /// <exception cref="KeyNotFoundException">Either symbol is not a loaded function.</exception>
+    /// <returns>The modules whose direct calls do not follow (loaded without <see cref="LinkOptions.Rebindable"/>).</returns>
+    /// <exception cref="SymbolNotFoundException">Either symbol is not a loaded function.</exception>
     /// <exception cref="LinkException">The signatures differ.</exception>
-    public void Rebind(string symbol, string replacement) => _gate.Run(() =>
+    public RebindResult Rebind(string symbol, string replacement) => _gate.Run(() =>
         Loaded.Rebinder.Rebind(Program.Find(symbol, SymbolKind.Function), Program.FunctionOf(Program.Find(replacement, SymbolKind.Function)), replacement));
 
     /// <summary>Makes every call to <paramref name="symbol"/> reach a C# function (see <see cref="Rebind(string, string)"/>).
     /// Rebinding the same symbol to delegates of one type again and again reuses one host function.</summary>
-    /// <exception cref="KeyNotFoundException">The symbol is not a loaded function.</exception>
+    /// <returns>The modules whose direct calls do not follow (loaded without <see cref="LinkOptions.Rebindable"/>).</returns>
+    /// <exception cref="SymbolNotFoundException">The symbol is not a loaded function.</exception>
     /// <exception cref="LinkException">The signatures differ.</exception>
-    public void Rebind(string symbol, Delegate replacement)
+    public RebindResult Rebind(string symbol, Delegate replacement)
     {
         ArgumentNullException.ThrowIfNull(replacement);
-        _gate.Run(() => Loaded.Rebinder.Rebind(Program.Find(symbol, SymbolKind.Function), replacement));
+        return _gate.Run(() => Loaded.Rebinder.Rebind(Program.Find(symbol, SymbolKind.Function), replacement));
     }
 
     /// <summary>Gives every caller of <paramref name="symbol"/> its original definition back.</summary>
-    /// <exception cref="KeyNotFoundException">The symbol is not a loaded function.</exception>
+    /// <exception cref="SymbolNotFoundException">The symbol is not a loaded function.</exception>
     public void Restore(string symbol) => _gate.Run(() => Loaded.Rebinder.Restore(Program.Find(symbol, SymbolKind.Function)));
 
     /// <summary>

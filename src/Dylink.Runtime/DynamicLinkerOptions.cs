@@ -36,7 +36,7 @@ public sealed record DynamicLinkerOptions
     /// <summary>Most function-table elements.</summary>
     public uint? MaxTableElements { get; init; }
 
-    /// <summary>How long <see cref="DynamicLinker.RunMain"/> may run before it is stopped with a <see cref="TimeoutException"/>
+    /// <summary>How long <see cref="DynamicLinker.RunMain()"/> may run before it is stopped with a <see cref="TimeoutException"/>
     /// (checked at Wasmtime epoch checks, every 20 ms).</summary>
     public TimeSpan? Timeout { get; init; }
 

@@ -22,7 +22,7 @@ internal sealed class GuestAbi(DynamicLinker linker, Func<LinkedProgram> program
     [
         ("dlopen", HostFunctions.Create(store, (int path, int flags) => Guest(() => Open(path, (OpenMode)flags)))),
         ("dlsym", HostFunctions.Create(store, (int handle, int name) => Guest(() =>
-            checked((int)linker.SymbolAddress(new LibraryHandle(handle), ReadString(name, "dlsym", "symbol name")))))),
+            checked((int)linker.Symbol(new LibraryHandle(handle), ReadString(name, "dlsym", "symbol name")))))),
         ("dlclose", HostFunctions.Create(store, (int handle) => Guest(() =>
         {
             linker.Close(new LibraryHandle(handle));
@@ -52,7 +52,7 @@ internal sealed class GuestAbi(DynamicLinker linker, Func<LinkedProgram> program
         {
             return linker.Open(hostName, mode, options).Value;
         }
-        catch (Exception e) when (hostName != name && e is DylinkException or KeyNotFoundException)
+        catch (Exception e) when (hostName != name && e is DylinkException)
         {
             throw new LinkException(name, [e.Message.Replace(hostName, name, StringComparison.Ordinal)], e);
         }
@@ -91,7 +91,7 @@ internal sealed class GuestAbi(DynamicLinker linker, Func<LinkedProgram> program
             return operation();
         }
         // A disposal in progress is not the guest's error to read: it ends the call (at the next epoch check).
-        catch (Exception e) when (e is DylinkException or KeyNotFoundException or ArgumentException or OverflowException
+        catch (Exception e) when (e is DylinkException or ArgumentException or OverflowException
             or (InvalidOperationException and not ObjectDisposedException))
         {
             _lastError = e.Message;
@@ -149,15 +149,6 @@ internal sealed class GuestAbi(DynamicLinker linker, Func<LinkedProgram> program
         return _errorBuffer;
     }
 
-    private int Allocate(int size)
-    {
-        var p = program();
-        if (p.Plan.Main is { } main && p.Plan.Kind == MainKind.Fixed && p[main.Index].Instance?.GetFunction("malloc") is { } malloc
-            && malloc.Invoke(size) is int address && address != 0)
-        {
-            return address;
-        }
-
-        return (int)p.State.AllocateHeap((uint)size, 8);
-    }
+    // Kept for the program's life (dlerror's buffer and dladdr's names): wasm32 addresses, as the guest ABI is.
+    private int Allocate(int size) => checked((int)program().Allocate(size));
 }

@@ -6,7 +6,8 @@ namespace Dylink.Runtime;
 /// <summary>
 /// A function of a loaded module, to call from C#: every call enters the linker's gate (so it never runs at the same
 /// time as another call into the program, a load, an unload or <c>Dispose</c>) under the linker's timeout, and fails
-/// cleanly once the module is unloaded or the linker disposed. Shaped like <see cref="Function"/>.
+/// cleanly once the module is unloaded or the linker disposed. Shaped like <see cref="Function"/>; typed delegates come
+/// from <see cref="GuestFunctionWrappers"/> (<c>WrapFunc&lt;…&gt;</c>, <c>WrapAction&lt;…&gt;</c>).
 /// </summary>
 public sealed class GuestFunction
 {
@@ -48,46 +49,6 @@ public sealed class GuestFunction
         }
     }
 
-    /// <summary>A typed delegate calling the function through the gate, or null when the signature is not <c>() -> TResult</c>.</summary>
-    public Func<TResult?>? WrapFunc<TResult>() =>
-        _function.WrapFunc<TResult>() is { } f ? () => Call(() => f()) : null;
-
-    /// <summary>A typed delegate calling the function through the gate, or null when the signature differs.</summary>
-    public Func<T1, TResult?>? WrapFunc<T1, TResult>() =>
-        _function.WrapFunc<T1, TResult>() is { } f ? a => Call(() => f(a)) : null;
-
-    /// <summary>A typed delegate calling the function through the gate, or null when the signature differs.</summary>
-    public Func<T1, T2, TResult?>? WrapFunc<T1, T2, TResult>() =>
-        _function.WrapFunc<T1, T2, TResult>() is { } f ? (a, b) => Call(() => f(a, b)) : null;
-
-    /// <summary>A typed delegate calling the function through the gate, or null when the signature differs.</summary>
-    public Func<T1, T2, T3, TResult?>? WrapFunc<T1, T2, T3, TResult>() =>
-        _function.WrapFunc<T1, T2, T3, TResult>() is { } f ? (a, b, c) => Call(() => f(a, b, c)) : null;
-
-    /// <summary>A typed delegate calling the function through the gate, or null when the signature differs.</summary>
-    public Func<T1, T2, T3, T4, TResult?>? WrapFunc<T1, T2, T3, T4, TResult>() =>
-        _function.WrapFunc<T1, T2, T3, T4, TResult>() is { } f ? (a, b, c, d) => Call(() => f(a, b, c, d)) : null;
-
-    /// <summary>A typed delegate calling the function through the gate, or null when the signature is not <c>() -> nil</c>.</summary>
-    public Action? WrapAction() =>
-        _function.WrapAction() is { } f ? () => Call(f) : null;
-
-    /// <summary>A typed delegate calling the function through the gate, or null when the signature differs.</summary>
-    public Action<T1>? WrapAction<T1>() =>
-        _function.WrapAction<T1>() is { } f ? a => Call(() => f(a)) : null;
-
-    /// <summary>A typed delegate calling the function through the gate, or null when the signature differs.</summary>
-    public Action<T1, T2>? WrapAction<T1, T2>() =>
-        _function.WrapAction<T1, T2>() is { } f ? (a, b) => Call(() => f(a, b)) : null;
-
-    /// <summary>A typed delegate calling the function through the gate, or null when the signature differs.</summary>
-    public Action<T1, T2, T3>? WrapAction<T1, T2, T3>() =>
-        _function.WrapAction<T1, T2, T3>() is { } f ? (a, b, c) => Call(() => f(a, b, c)) : null;
-
-    /// <summary>A typed delegate calling the function through the gate, or null when the signature differs.</summary>
-    public Action<T1, T2, T3, T4>? WrapAction<T1, T2, T3, T4>() =>
-        _function.WrapAction<T1, T2, T3, T4>() is { } f ? (a, b, c, d) => Call(() => f(a, b, c, d)) : null;
-
     /// <summary>The Wasmtime function behind it (tests compare it with table elements).</summary>
     internal Function Raw => _function;
 
@@ -97,7 +58,11 @@ public sealed class GuestFunction
     /// <summary>The symbol and its signature, as <c>add: (i32, i32) -> i32</c>.</summary>
     public override string ToString() => $"{_name}: {Signature}";
 
-    private T Call<T>(Func<T> call)
+    /// <summary>The symbol it was looked up by.</summary>
+    internal string Name => _name;
+
+    /// <summary>Runs a call of the function (a typed delegate's) inside the gate, as <see cref="Invoke"/> does.</summary>
+    internal T Call<T>(Func<T> call)
     {
         using var entry = Enter();
         try
@@ -111,7 +76,8 @@ public sealed class GuestFunction
         }
     }
 
-    private void Call(Action call) => Call(() =>
+    /// <summary>Runs a call of the function (a typed delegate's) inside the gate.</summary>
+    internal void Call(Action call) => Call(() =>
     {
         call();
         return 0;

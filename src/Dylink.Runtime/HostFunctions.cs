@@ -102,6 +102,14 @@ internal static class HostFunctions
             invoke.ReturnType == typeof(void) ? [] : [Type(Kind(invoke.ReturnType))]);
     }
 
+    /// <summary>The wasm value type a .NET parameter or result type stands for, if any.</summary>
+    public static Format.ValueType? ValueTypeOf(Type type) =>
+        type == typeof(int) || type == typeof(uint) ? Format.ValueType.I32
+        : type == typeof(long) || type == typeof(ulong) ? Format.ValueType.I64
+        : type == typeof(float) ? Format.ValueType.F32
+        : type == typeof(double) ? Format.ValueType.F64
+        : null;
+
     public static FuncType Signature(Function function) =>
         new([.. function.Parameters.Select(Type)], [.. function.Results.Select(Type)]);
 

@@ -15,6 +15,8 @@ internal sealed class LinkedProgram(LinkPlan plan, ProgramScope scope, ProgramSt
     public const int ProgramHandle = int.MaxValue;
 
     private readonly Dictionary<string, Function> _staleStubs = new(StringComparer.Ordinal);
+    // Blocks given out from the loader's heap (no guest allocator), by address: what Free gives back.
+    private readonly Dictionary<long, uint> _heapAllocations = [];
 
     public LinkPlan Plan { get; } = plan;
 
@@ -54,44 +56,48 @@ internal sealed class LinkedProgram(LinkPlan plan, ProgramScope scope, ProgramSt
 
     /// <summary>The definition <c>dlsym(handle, name)</c> finds: the global scope for the program handle and
     /// <c>RTLD_DEFAULT</c>, the next definition for <c>RTLD_NEXT</c>, else the library and its dependencies.</summary>
-    /// <exception cref="KeyNotFoundException">No definition.</exception>
+    /// <exception cref="SymbolNotFoundException">No definition.</exception>
     public Definition Resolve(LibraryHandle handle, string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         Definition? definition;
-        string where;
+        string scope;
         if (handle.Value == LibraryHandle.Next.Value)
         {
-            (definition, where) = (Scope.LookupNext(name), "");
+            (definition, scope) = (Scope.LookupNext(name), "RTLD_NEXT");
         }
         else if (IsProgramHandle(handle))
         {
-            (definition, where) = (Scope.LookupDefault(name), "");
+            (definition, scope) = (Scope.LookupDefault(name), GlobalScope);
         }
         else
         {
             var library = Library(handle);
-            (definition, where) = (Scope.LookupFrom(library.Index, name), $" in {library.Name}");
+            (definition, scope) = (Scope.LookupFrom(library.Index, name), library.Name);
         }
 
-        return definition ?? throw new KeyNotFoundException($"{name}: symbol not found{where}");
+        return definition ?? throw new SymbolNotFoundException(name, scope,
+            $"{name}: symbol not found{(scope is GlobalScope or "RTLD_NEXT" ? "" : $" in {scope}")}");
     }
 
+    /// <summary>How <see cref="SymbolNotFoundException.Scope"/> names the global scope.</summary>
+    public const string GlobalScope = "the global scope";
+
     /// <summary>The first definition of <paramref name="symbol"/> in the global scope, which must be of <paramref name="kind"/>.</summary>
-    /// <exception cref="KeyNotFoundException">None, or of another kind.</exception>
+    /// <exception cref="SymbolNotFoundException">None, or of another kind.</exception>
     public Definition Find(string symbol, SymbolKind kind) =>
         Scope.LookupDefault(symbol) is { } definition && definition.Symbol.Kind == kind
             ? definition
-            : throw new KeyNotFoundException($"no loaded module defines {symbol} as {kind.ToString().ToLowerInvariant()}");
+            : throw new SymbolNotFoundException(symbol, GlobalScope, $"no loaded module defines {symbol} as {kind.ToString().ToLowerInvariant()}");
 
     /// <summary>A definition's value as the guest sees it: a function's table slot, or a data or TLS address.</summary>
-    /// <exception cref="KeyNotFoundException">A global or a tag: neither has an address.</exception>
+    /// <exception cref="SymbolNotFoundException">A global or a tag: neither has an address.</exception>
     public long ValueOf(Definition definition) => definition.Symbol.Kind switch
     {
         SymbolKind.Function => SlotFor(definition.Provider, definition.Symbol.Name),
         SymbolKind.Tls => this[definition.Provider].TlsBase + definition.Symbol.Value!.Value,
         SymbolKind.Data => DataAddress(definition.Provider, definition.Symbol.Value ?? 0),
-        _ => throw new KeyNotFoundException($"{definition.Symbol.Name}: a {definition.Symbol.Kind.ToString().ToLowerInvariant()}, not a function or data"),
+        _ => throw WrongKind(definition, "a function or data"),
     };
 
     /// <summary>The address of a data symbol's value in a module.</summary>
@@ -101,7 +107,15 @@ internal sealed class LinkedProgram(LinkPlan plan, ProgramScope scope, ProgramSt
     public Function FunctionOf(Definition definition) =>
         definition.Symbol.Kind == SymbolKind.Function
             ? this[definition.Provider].Instance!.GetFunction(definition.Symbol.Name)!
-            : throw new KeyNotFoundException($"{definition.Symbol.Name}: a {definition.Symbol.Kind.ToString().ToLowerInvariant()}, not a function");
+            : throw WrongKind(definition, "a function");
+
+    /// <summary>What every caller of a function reaches now: its replacement while it is rebound, else itself.</summary>
+    public Function CurrentFunction(Definition definition) =>
+        this[definition.Provider].Rebound.TryGetValue(definition.Symbol.Name, out var rebinding) ? rebinding.Current : FunctionOf(definition);
+
+    private SymbolNotFoundException WrongKind(Definition definition, string wanted) =>
+        new(definition.Symbol.Name, this[definition.Provider].Name,
+            $"{definition.Symbol.Name}: a {definition.Symbol.Kind.ToString().ToLowerInvariant()}, not {wanted}");
 
     /// <summary>The function's one table slot, given on first use.</summary>
     public uint SlotFor(int provider, string export)
@@ -177,6 +191,59 @@ internal sealed class LinkedProgram(LinkPlan plan, ProgramScope scope, ProgramSt
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Guest memory for the host or the loader: from the program's own <c>malloc</c> (the first definition in the global
+    /// scope with the address width's signature: a fixed main's libc, or a libc library), so that guest code may keep
+    /// or free it; else from the loader's heap. Never 0.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Neither can give <paramref name="size"/> bytes.</exception>
+    public long Allocate(long size)
+    {
+        if (size < 0 || size > uint.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), size, "a guest allocation takes 0 to 4 GiB");
+        }
+
+        if (GuestAllocator("malloc") is { } malloc)
+        {
+            var address = Convert.ToInt64(malloc.Invoke(HostFunctions.IntegerArguments(malloc, [Math.Max(size, 1)])), System.Globalization.CultureInfo.InvariantCulture);
+            return address != 0 ? address : throw new InvalidOperationException($"malloc could not allocate {size} bytes");
+        }
+
+        try
+        {
+            var block = State.AllocateHeap((uint)Math.Max(size, 1), 8);
+            _heapAllocations[block] = (uint)Math.Max(size, 1);
+            return block;
+        }
+        catch (WasmtimeException e)
+        {
+            throw new InvalidOperationException($"the loader's heap cannot grow by {size} bytes: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Gives back what <see cref="Allocate"/> gave (to the guest's <c>free</c>, or the loader's heap).</summary>
+    public void Free(long address)
+    {
+        if (_heapAllocations.Remove(address, out var size))
+        {
+            State.FreeHeap.Free((uint)address, size);
+        }
+        else if (address != 0 && GuestAllocator("free") is { } free)
+        {
+            free.Invoke(HostFunctions.IntegerArguments(free, [address]));
+        }
+    }
+
+    // The program's malloc or free, if one is in the global scope with the signature the address width gives it.
+    private Function? GuestAllocator(string name)
+    {
+        var address = State.Memory.Is64Bit ? Dylink.Format.ValueType.I64 : Dylink.Format.ValueType.I32;
+        Dylink.Format.FuncType expected = name == "malloc" ? new([address], [address]) : new([address], []);
+        return Scope.LookupDefault(name) is { Symbol.Kind: SymbolKind.Function } definition && definition.Symbol.Signature is { } signature
+            && signature.Equals(expected) ? CurrentFunction(definition) : null;
     }
 
     /// <summary>The main's <c>free</c>, which gives back blocks its allocator placed.</summary>

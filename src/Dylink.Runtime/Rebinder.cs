@@ -22,19 +22,27 @@ internal sealed class Rebinder(LinkedProgram program, Store store, Action<string
 
     /// <summary>Makes every call to the function <paramref name="target"/> defines reach <paramref name="replacement"/>.</summary>
     /// <exception cref="LinkException">The signatures differ.</exception>
-    public void Rebind(Definition target, Function replacement, string replacementName)
+    public RebindResult Rebind(Definition target, Function replacement, string replacementName)
     {
         var record = program[target.Provider];
         var original = program.FunctionOf(target);
         CheckSignature(record, target.Symbol.Name, HostFunctions.Signature(original), HostFunctions.Signature(replacement), replacementName);
         record.Rebound[target.Symbol.Name] = new Rebinding(replacement, original);
         Write(target.Provider, target.Symbol.Name, replacement);
-        trace?.Invoke($"rebound {target.Symbol.Name} ({record.Name}) to {replacementName}");
+        var result = new RebindResult(DirectCallers(target));
+        trace?.Invoke($"rebound {target.Symbol.Name} ({record.Name}) to {replacementName}"
+            + (result.Complete ? "" : $"; direct calls from {string.Join(", ", result.NotFollowing)} still reach the original (not loaded rebindable)"));
+        return result;
     }
+
+    /// <summary>Loaded modules (other than the function's own) that import it directly, not through a forwarder.</summary>
+    private List<string> DirectCallers(Definition target) =>
+        [.. program.Scope.LiveModules.Where(m => m.Index != target.Provider && m.Imports.OfType<FunctionBinding>()
+            .Any(b => b.Forwarder is null && b.Provider == target.Provider && b.ExportName == target.Symbol.Name)).Select(m => m.Name)];
 
     /// <summary>Makes every call to the function <paramref name="target"/> defines reach a C# function.</summary>
     /// <exception cref="LinkException">The signatures differ.</exception>
-    public void Rebind(Definition target, Delegate replacement)
+    public RebindResult Rebind(Definition target, Delegate replacement)
     {
         var key = (target.Provider, target.Symbol.Name, replacement.GetType());
         if (!_redirects.TryGetValue(key, out var redirect))
@@ -47,7 +55,7 @@ internal sealed class Rebinder(LinkedProgram program, Store store, Action<string
         }
 
         redirect.Target = replacement;
-        Rebind(target, redirect.Function, "the host function");
+        return Rebind(target, redirect.Function, "the host function");
     }
 
     /// <summary>Gives every caller of the function its original definition back.</summary>

@@ -83,9 +83,11 @@ public class ApiTests
         linker.WriteData("side_data", 50);
         // side_data 42 -> 50, and side_func bumped external_counter once more: 52 + 8 + 1.
         Assert.Equal(61, linker.GetFunction<int>("run")());
-        var e = Assert.Throws<InvalidCastException>(() => linker.GetFunction<long>("run"));
-        Assert.Equal("run has signature () -> i32, not the one asked for", e.Message);
-        Assert.Throws<KeyNotFoundException>(() => linker.GetFunction("no_such_function"));
+        var e = Assert.Throws<SignatureMismatchException>(() => linker.GetFunction<long>("run"));
+        Assert.Equal("run has signature () -> i32, not () -> i64 as asked", e.Message);
+        Assert.Null(linker.TryGetFunction<long>("run"));
+        Assert.Null(linker.TryGetFunction<int>("no_such_function"));
+        Assert.Throws<SymbolNotFoundException>(() => linker.GetFunction("no_such_function"));
     }
 
     [Fact]
@@ -116,10 +118,10 @@ public class ApiMisuseTests
         Assert.Equal("a program is loaded already; use Open to add libraries, or a new DynamicLinker",
             Assert.Throws<InvalidOperationException>(() => linker.LoadLibraries(new LinkOptions())).Message);
         Assert.Equal("libnope.so: not loaded (RTLD_NOLOAD)",
-            Assert.Throws<KeyNotFoundException>(() => linker.Open("libnope.so", OpenMode.NoLoad)).Message);
+            Assert.Throws<LibraryNotLoadedException>(() => linker.Open("libnope.so", OpenMode.NoLoad)).Message);
         var handle = linker.Open("liba.so");
         Assert.Equal("counter: a global, not a function or data",
-            Assert.Throws<KeyNotFoundException>(() => linker.Symbol(handle, "counter")).Message);
+            Assert.Throws<SymbolNotFoundException>(() => linker.Symbol(handle, "counter")).Message);
         linker.Close(handle);
         Assert.StartsWith("invalid handle 1: not a loaded library",
             Assert.Throws<ArgumentException>(() => linker.Close(handle)).Message, StringComparison.Ordinal);

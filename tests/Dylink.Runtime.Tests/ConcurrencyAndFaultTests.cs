@@ -41,7 +41,7 @@ public class ConcurrencyAndFaultTests
 
         for (var i = 0; i < 4; i++)
         {
-            Assert.Throws<KeyNotFoundException>(() => linker.Open($"lib{i}.so", OpenMode.NoLoad));
+            Assert.Throws<LibraryNotLoadedException>(() => linker.Open($"lib{i}.so", OpenMode.NoLoad));
         }
 
         Assert.Equal(800, linker.UnloadedInstances);
@@ -83,8 +83,8 @@ public class ConcurrencyAndFaultTests
         Assert.StartsWith(error, e.Message, StringComparison.Ordinal);
 
         // Nothing of the failed load is visible, and the program goes on: the next load reuses what the failed one took.
-        Assert.Throws<KeyNotFoundException>(() => linker.Open("libfault.so", OpenMode.NoLoad));
-        Assert.Throws<KeyNotFoundException>(() => linker.Symbol(LibraryHandle.Default, "leaked"));
+        Assert.Throws<LibraryNotLoadedException>(() => linker.Open("libfault.so", OpenMode.NoLoad));
+        Assert.Throws<SymbolNotFoundException>(() => linker.Symbol(LibraryHandle.Default, "leaked"));
         Assert.Equal(answer, linker.Symbol(LibraryHandle.Default, "answer"));
         source.Add("libnext.so", Side(Good.Replace("answer", "next", StringComparison.Ordinal), memory: 32, table: 1));
         var next = linker.Open("libnext.so");

@@ -76,7 +76,7 @@ public class LifecycleTests
         using var linker = new DynamicLinker(new DynamicLinkerOptions { Timeout = TimeSpan.FromMilliseconds(200) });
         linker.LoadLibraries(Options(source, "libgood.so"));
         Assert.Equal(message, Assert.Throws<TimeoutException>(() => linker.Open("libloop.so")).Message);
-        Assert.Throws<KeyNotFoundException>(() => linker.Open("libloop.so", OpenMode.NoLoad));
+        Assert.Throws<LibraryNotLoadedException>(() => linker.Open("libloop.so", OpenMode.NoLoad));
         var afterFirst = (Table: linker.Table.GetSize(), Memory: linker.Memory.GetLength());
 
         // Each operation has its own deadline: the next one runs normally, and a failed load leaves nothing behind.
@@ -187,7 +187,7 @@ public class LifecycleTests
         Assert.Equal("libother.so: cannot be opened while another library is being instantiated or relocated (dlopen from a start function or relocation code)",
             linker.TakeLastError());
         Assert.True(linker.IsLoaded(handle));
-        Assert.Throws<KeyNotFoundException>(() => linker.Open("libother.so", OpenMode.NoLoad));
+        Assert.Throws<LibraryNotLoadedException>(() => linker.Open("libother.so", OpenMode.NoLoad));
     }
 
     [Fact]

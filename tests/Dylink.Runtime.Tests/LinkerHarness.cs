@@ -221,7 +221,7 @@ internal sealed class LinkerHarness : IDisposable
 
     /// <summary>Calls the function whose pointer <paramref name="pointer"/> is: through its table slot, or, when several
     /// threads share the linker, through GetFunction (the table is outside the linker's lock).</summary>
-    private string Call(LibraryHandle handle, string name, int pointer) => CallsAreDirect
+    private string Call(LibraryHandle handle, string name, long pointer) => CallsAreDirect
         ? Result(Linker.GetFunction(handle, name).Invoke())
         : Result(((Wasmtime.Function)Linker.Table.GetElement((uint)pointer)!).Invoke());
 

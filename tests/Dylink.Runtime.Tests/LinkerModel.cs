@@ -151,7 +151,7 @@ internal sealed class LinkerModel(ModelLibraries libraries)
         }
         else if ((mode & OpenMode.NoLoad) != 0)
         {
-            outcome = nameof(KeyNotFoundException);
+            outcome = nameof(LibraryNotLoadedException);
         }
         else
         {
@@ -223,7 +223,7 @@ internal sealed class LinkerModel(ModelLibraries libraries)
         Record($"invoke {HandleName(lib)} {Libraries.SymbolName(symbol)}", Lookup(lib, symbol, out var f) switch
         {
             { } failure => [failure],
-            _ when f < 0 => [nameof(KeyNotFoundException)],
+            _ when f < 0 => [nameof(SymbolNotFoundException)],
             _ => Values(f),
         });
 
@@ -232,7 +232,7 @@ internal sealed class LinkerModel(ModelLibraries libraries)
         var outcome = "ok";
         if (!Visible(f))
         {
-            outcome = nameof(KeyNotFoundException);
+            outcome = nameof(SymbolNotFoundException);
         }
         else
         {
@@ -248,7 +248,7 @@ internal sealed class LinkerModel(ModelLibraries libraries)
         var outcome = "ok";
         if (!Visible(f))
         {
-            outcome = nameof(KeyNotFoundException);
+            outcome = nameof(SymbolNotFoundException);
         }
         else if (_rebound.Remove(Libraries.All[f].Function))
         {
@@ -285,7 +285,7 @@ internal sealed class LinkerModel(ModelLibraries libraries)
     {
         var lib = symbol < Libraries.All.Count ? symbol : ModelLibraries.E;
         Record($"describe {Libraries.SymbolName(symbol)}",
-            Visible(lib) ? $"{Libraries.All[lib].Name} {Libraries.SymbolName(symbol)} exact" : nameof(KeyNotFoundException));
+            Visible(lib) ? $"{Libraries.All[lib].Name} {Libraries.SymbolName(symbol)} exact" : nameof(SymbolNotFoundException));
     }
 
     /// <summary>What the linker should show now, probe by probe (see <see cref="LinkerHarness.Snapshot"/>).</summary>
@@ -295,7 +295,7 @@ internal sealed class LinkerModel(ModelLibraries libraries)
         {
             var name = Libraries.All[i].Name;
             yield return [$"{name} isloaded={(_handle[i] == Handle.None ? "no handle" : (_handle[i] == Handle.Live).ToString())}"];
-            yield return [$"{name} noload={(_loaded[i] ? "present" : nameof(KeyNotFoundException))}"];
+            yield return [$"{name} noload={(_loaded[i] ? "present" : nameof(LibraryNotLoadedException))}"];
         }
 
         for (var f = 0; f < Libraries.All.Count; f++)
@@ -303,10 +303,10 @@ internal sealed class LinkerModel(ModelLibraries libraries)
             var function = Libraries.All[f].Function;
             yield return Visible(f)
                 ? [.. (CallsAreDirect ? Values(f) : [Current(f).ToString(CultureInfo.InvariantCulture)]).Select(v => $"{function}={v}")]
-                : [$"{function}={nameof(KeyNotFoundException)}"];
+                : [$"{function}={nameof(SymbolNotFoundException)}"];
         }
 
-        yield return [$"{Libraries.DataSymbol}={(Visible(ModelLibraries.E) ? "data" : nameof(KeyNotFoundException))}"];
+        yield return [$"{Libraries.DataSymbol}={(Visible(ModelLibraries.E) ? "data" : nameof(SymbolNotFoundException))}"];
     }
 
     public override string ToString() => string.Join(" ", Enumerable.Range(0, Libraries.All.Count).Select(i =>
@@ -333,7 +333,7 @@ internal sealed class LinkerModel(ModelLibraries libraries)
         var definedBy = symbol < Libraries.All.Count ? symbol : ModelLibraries.E;
         if (lib < 0)
         {
-            return Visible(definedBy) ? null : nameof(KeyNotFoundException);
+            return Visible(definedBy) ? null : nameof(SymbolNotFoundException);
         }
 
         if (_handle[lib] == Handle.None)
@@ -342,7 +342,7 @@ internal sealed class LinkerModel(ModelLibraries libraries)
         }
 
         // A handle sees its library and what it NEEDs (transitively), not the providers of imports it did not NEED.
-        return _handle[lib] == Handle.Stale ? nameof(ArgumentException) : Closure(lib).Contains(definedBy) ? null : nameof(KeyNotFoundException);
+        return _handle[lib] == Handle.Stale ? nameof(ArgumentException) : Closure(lib).Contains(definedBy) ? null : nameof(SymbolNotFoundException);
     }
 
     private bool Visible(int lib) => _loaded[lib] && _global[lib];

@@ -25,7 +25,7 @@ public class OpenCloseTests
         return (linker, source);
     }
 
-    private static int Call(DynamicLinker linker, int functionPointer) =>
+    private static int Call(DynamicLinker linker, long functionPointer) =>
         (int)((Wasmtime.Function)linker.Table.GetElement((uint)functionPointer)!).Invoke()!;
 
     [Fact]
@@ -40,7 +40,7 @@ public class OpenCloseTests
             Assert.Equal(1, Call(linker, linker.Symbol(handle, "bump")));
             Assert.Equal(1, linker.Memory.ReadInt32(linker.Symbol(handle, "counter")));
             Assert.Equal(linker.Symbol(handle, "answer"), linker.Symbol(handle, "answer"));
-            var e = Assert.Throws<KeyNotFoundException>(() => linker.Symbol(handle, "nope"));
+            var e = Assert.Throws<SymbolNotFoundException>(() => linker.Symbol(handle, "nope"));
             Assert.Equal("nope: symbol not found in libplugin.so", e.Message);
         }
     }
@@ -59,8 +59,8 @@ public class OpenCloseTests
             var two = linker.Open("libtwo.so", OpenMode.Now | OpenMode.Local);
             Assert.Equal(1, linker.GetFunction(one, "plugin_run").WrapFunc<int>()!());
             Assert.Equal(2, linker.GetFunction(two, "plugin_run").WrapFunc<int>()!());
-            Assert.Equal("plugin_data: a data, not a function", Assert.Throws<KeyNotFoundException>(() => linker.GetFunction(one, "plugin_data")).Message);
-            Assert.Equal("nope: symbol not found in libtwo.so", Assert.Throws<KeyNotFoundException>(() => linker.GetFunction(two, "nope")).Message);
+            Assert.Equal("plugin_data: a data, not a function", Assert.Throws<SymbolNotFoundException>(() => linker.GetFunction(one, "plugin_data")).Message);
+            Assert.Equal("nope: symbol not found in libtwo.so", Assert.Throws<SymbolNotFoundException>(() => linker.GetFunction(two, "nope")).Message);
             linker.Close(two);
             Assert.Throws<ArgumentException>(() => linker.GetFunction(two, "plugin_run"));
         }
@@ -82,7 +82,7 @@ public class OpenCloseTests
             Assert.True(linker.IsLoaded(first));
             linker.Close(first);
             Assert.False(linker.IsLoaded(first));
-            Assert.Throws<KeyNotFoundException>(() => linker.Open("libplugin.so", OpenMode.NoLoad));
+            Assert.Throws<LibraryNotLoadedException>(() => linker.Open("libplugin.so", OpenMode.NoLoad));
 
             var again = linker.Open("libplugin.so");
             Assert.NotEqual(first, again);
@@ -102,7 +102,7 @@ public class OpenCloseTests
             linker.Open("liba.so", OpenMode.Now | OpenMode.Local);
             var e = Assert.Throws<LinkException>(() => linker.Open("libb.so"));
             Assert.Equal<string>(["libb.so: undefined symbol: a_func (function () -> i32)"], e.Errors);
-            Assert.Throws<KeyNotFoundException>(() => linker.Symbol(LibraryHandle.Default, "a_func"));
+            Assert.Throws<SymbolNotFoundException>(() => linker.Symbol(LibraryHandle.Default, "a_func"));
 
             linker.Open("liba.so", OpenMode.Now | OpenMode.Global);
             var b = linker.Open("libb.so");
@@ -122,7 +122,7 @@ public class OpenCloseTests
             var h = linker.Open("liblocal.so", OpenMode.Local);
             Assert.Equal(5, Call(linker, linker.Symbol(h, "local")));
             Assert.Equal(5, Call(linker, linker.Symbol(h, "dep")));
-            Assert.Throws<KeyNotFoundException>(() => linker.Symbol(LibraryHandle.Default, "dep"));
+            Assert.Throws<SymbolNotFoundException>(() => linker.Symbol(LibraryHandle.Default, "dep"));
         }
     }
 
@@ -137,8 +137,8 @@ public class OpenCloseTests
             var tableBefore = linker.Table.GetSize();
             var e = Assert.Throws<LoadException>(() => linker.Open("libbad.so", OpenMode.Global));
             Assert.StartsWith("libbad.so: constructor (__wasm_call_ctors) failed: ", e.Message, StringComparison.Ordinal);
-            Assert.Throws<KeyNotFoundException>(() => linker.Symbol(LibraryHandle.Default, "bad_func"));
-            Assert.Throws<KeyNotFoundException>(() => linker.Open("libbad.so", OpenMode.NoLoad));
+            Assert.Throws<SymbolNotFoundException>(() => linker.Symbol(LibraryHandle.Default, "bad_func"));
+            Assert.Throws<LibraryNotLoadedException>(() => linker.Open("libbad.so", OpenMode.NoLoad));
 
             // The failed load's table block is reused by the next one; the program works on.
             var h = linker.Open("libplugin.so");
@@ -155,7 +155,7 @@ public class OpenCloseTests
         {
             var e = Assert.Throws<LinkException>(() => linker.Open("libundef.so"));
             Assert.Equal("libundef.so: undefined symbol: missing (function () -> nil)", e.Message);
-            Assert.Throws<KeyNotFoundException>(() => linker.Open("libundef.so", OpenMode.NoLoad));
+            Assert.Throws<LibraryNotLoadedException>(() => linker.Open("libundef.so", OpenMode.NoLoad));
             Assert.Equal("dlopen: the library name is empty", Assert.Throws<LinkException>(() => linker.Open("")).Message);
             var missing = Assert.Throws<LinkException>(() => linker.Open("libnope.so"));
             Assert.Equal("libnope.so: library not found; searched: /lib", missing.Message);

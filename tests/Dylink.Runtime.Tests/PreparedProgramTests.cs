@@ -98,7 +98,7 @@ public class PreparedProgramTests
         // The second tenant starts from the start-up scope, copied: the first tenant's dlopen is not in it.
         using var second = program.Instantiate(Define);
         Assert.Equal("libextra.so: not loaded (RTLD_NOLOAD)",
-            Assert.Throws<KeyNotFoundException>(() => second.Open("libextra.so", OpenMode.NoLoad)).Message);
+            Assert.Throws<LibraryNotLoadedException>(() => second.Open("libextra.so", OpenMode.NoLoad)).Message);
         second.Open("libextra.so", OpenMode.Now | OpenMode.Global);
         Assert.Equal(7, second.GetFunction<int>("extra")());
         Assert.Equal(1, second.GetFunction<int>("bump")());

@@ -30,19 +30,24 @@ public class RebindTests
         var direct = linker.GetFunction<int>("call_direct");
         var pointer = linker.GetFunction<int>("call_pointer");
         Assert.Equal((1, 1), (direct(), pointer()));
-        linker.Rebind("target", "alt");
+        Assert.True(linker.Rebind("target", "alt").Complete);
         Assert.Equal((2, 2), (direct(), pointer()));
+        Assert.Equal(2, linker.GetFunction<int>("target")()); // lookups give what callers reach
         linker.Rebind("target", () => 3);
         Assert.Equal((3, 3), (direct(), pointer()));
+        Assert.Equal(3, linker.GetFunction<int>("target")());
         linker.Restore("target");
         Assert.Equal((1, 1), (direct(), pointer()));
+        Assert.Equal(1, linker.GetFunction<int>("target")());
     }
 
     [Fact]
     public void Rebind_WithoutRebindableLoad_ReachesPointerCallsOnly()
     {
         using var linker = Load(rebindable: false);
-        linker.Rebind("target", "alt");
+        var result = linker.Rebind("target", "alt");
+        Assert.Equal(["libcaller.so"], result.NotFollowing); // said, not silent
+        Assert.False(result.Complete);
         Assert.Equal(1, linker.GetFunction<int>("call_direct")());
         Assert.Equal(2, linker.GetFunction<int>("call_pointer")());
     }
@@ -53,7 +58,7 @@ public class RebindTests
         using var linker = Load(rebindable: true);
         var e = Assert.Throws<LinkException>(() => linker.Rebind("target", (int x) => x));
         Assert.Equal("target: cannot rebind libtarget.so's function () -> i32 to the host function, which is (i32) -> i32", e.Message);
-        Assert.Throws<KeyNotFoundException>(() => linker.Rebind("nope", "alt"));
+        Assert.Throws<SymbolNotFoundException>(() => linker.Rebind("nope", "alt"));
     }
 
     [Fact]
@@ -63,7 +68,9 @@ public class RebindTests
         // with Rebind on the symbols at those slots instead of overwriting the table by hand.
         using var linker = new DynamicLinker();
         linker.DefineFunction("host_swap", (int slot, int with) =>
-            linker.Rebind(linker.Describe(slot)!.Value.Symbol!, linker.Describe(with)!.Value.Symbol!));
+        {
+            linker.Rebind(linker.Describe(slot)!.Value.Symbol!, linker.Describe(with)!.Value.Symbol!);
+        });
         linker.Load(Fixtures.PathOf("seed_volatile.wasm"));
         Assert.Equal(MainKind.Fixed, linker.Plan.Kind);
         Assert.Equal(50L, linker.GetFunction<long>("watch_me")());
