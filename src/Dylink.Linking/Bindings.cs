@@ -28,6 +28,12 @@ public sealed record TableBaseBinding(Format.Import Import) : ImportBinding(Impo
 /// the import is bound to; otherwise null and the export is passed directly.</param>
 public sealed record FunctionBinding(Format.Import Import, int Provider, string ExportName, int? Forwarder) : ImportBinding(Import);
 
+/// <summary>A function import no module defines, in a lazy load (<see cref="LinkOptions.LazyBinding"/>, <c>RTLD_LAZY</c>):
+/// bound at its first call to the then-current global scope's definition, or a trap naming it if there is still none.</summary>
+/// <param name="Import">The import.</param>
+/// <param name="Signature">Its type, which the definition found at the first call must have.</param>
+public sealed record LazyFunctionBinding(Format.Import Import, Format.FuncType Signature) : ImportBinding(Import);
+
 /// <summary>A global import bound to another module's exported (mutable) global.</summary>
 /// <param name="Import">The import.</param>
 /// <param name="Provider">Index of the defining module.</param>

@@ -35,6 +35,14 @@ public sealed record LinkOptions
     /// </summary>
     public bool Rebindable { get; init; }
 
+    /// <summary>
+    /// Binds function imports that no module defines lazily, as glibc's <c>RTLD_LAZY</c>: the load succeeds, and each
+    /// such function is looked up in the global scope at its first call (then bound for good), or traps naming the
+    /// symbol and the library if still undefined. Data, globals and function addresses are always bound at load time.
+    /// Set for a <c>dlopen</c> with <c>RTLD_LAZY</c>; start-up loads bind everything.
+    /// </summary>
+    public bool LazyBinding { get; init; }
+
     /// <summary>Most modules a program may have loaded at once, the main included (unloaded ones do not count); one more
     /// is a link error.</summary>
     public int MaxModules { get; init; } = 10_000;

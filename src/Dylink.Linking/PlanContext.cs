@@ -226,7 +226,9 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
                 return new HostBinding(import);
             }
 
-            return Undefined(importer, import, $"function {signature}");
+            return options.LazyBinding && !IsWeak(importer, import)
+                ? new LazyFunctionBinding(import, signature)
+                : Undefined(importer, import, $"function {signature}");
         }
 
         CheckSignature(importer, import.Name, signature, definition.Symbol.Signature!, NameOf(definition.Provider));
@@ -351,11 +353,12 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
         }
     }
 
+    private bool IsWeak(int importer, Import import) => modules[importer].Module.Dylink is { } d
+        && ((d.FlagsOfImport(import.Module, import.Name) | d.FlagsOfImport(ModuleSymbols.Env, import.Name)) & SymbolFlags.BindingWeak) != 0;
+
     private WeakUndefinedBinding Undefined(int importer, Import import, string what)
     {
-        var weak = modules[importer].Module.Dylink is { } d
-            && ((d.FlagsOfImport(import.Module, import.Name) | d.FlagsOfImport(ModuleSymbols.Env, import.Name)) & SymbolFlags.BindingWeak) != 0;
-        if (!weak)
+        if (!IsWeak(importer, import))
         {
             errors.Add($"{NameOf(importer)}: undefined symbol: {import.Name} ({what})");
         }

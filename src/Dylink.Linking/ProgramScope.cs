@@ -207,6 +207,23 @@ public sealed class ProgramScope
         return slots;
     }
 
+    /// <summary>
+    /// Records that <paramref name="index"/> now depends on <paramref name="dependency"/>: a lazily bound function
+    /// (<see cref="LazyFunctionBinding"/>) was resolved to it at its first call, so it may not be unloaded while
+    /// <paramref name="index"/> is loaded (glibc records the same for lazy bindings).
+    /// </summary>
+    public void AddDependency(int index, int dependency)
+    {
+        var entry = _entries[index];
+        if (index == dependency || !entry.Live || !IsLive(dependency) || entry.Dependencies.Contains(dependency))
+        {
+            return;
+        }
+
+        entry.Dependencies = [.. entry.Dependencies, dependency];
+        _entries[dependency].Dependents++;
+    }
+
     /// <summary>The modules <paramref name="index"/> depends on: its NEEDED entries and every provider its imports are bound to.</summary>
     public IEnumerable<int> DependenciesOf(int index) => _entries[index].Dependencies;
 
@@ -481,8 +498,9 @@ public sealed class ProgramScope
 
         public bool Global { get; set; }
 
-        /// <summary>NEEDED and the providers of its imports, itself excluded; fixed once loaded.</summary>
-        public int[] Dependencies { get; } = dependencies;
+        /// <summary>NEEDED and the providers of its imports, itself excluded; grows only when a lazily bound import
+        /// is resolved (<see cref="ProgramScope.AddDependency"/>).</summary>
+        public int[] Dependencies { get; set; } = dependencies;
 
         /// <summary>How many live modules have it among their <see cref="Dependencies"/>.</summary>
         public int Dependents { get; set; }

@@ -280,7 +280,7 @@ public sealed class DynamicLinker : IDisposable
     private LoadTransaction Prepare(LinkPlan plan, ProgramState state)
     {
         var transaction = new LoadTransaction(plan, state, _engine, _store, _wasi, _hostFunctions,
-            (record, name) => Lifecycle.AtExitFunction(_store, state, record, name), _modules, Filter(Trace), _options.Progress);
+            (record, name) => Lifecycle.AtExitFunction(_store, state, record, name), _modules, Filter(Trace), _options.Progress, LazyResolver);
         _preparing = true;
         try
         {
@@ -313,6 +313,34 @@ public sealed class DynamicLinker : IDisposable
 
         Trace?.Invoke($"opened {plan.Modules[plan.Root!.Value].Name}: {string.Join(", ", plan.NewModules.Select(m => m.Name))}");
         return program[plan.Root!.Value];
+    }
+
+    /// <summary>
+    /// The function a lazily bound import's forwarding slot holds until its first call (<c>RTLD_LAZY</c>): it looks the
+    /// symbol up in the global scope as it is then, binds the slot to the definition for good (recording the dependency,
+    /// so the provider is not unloaded under the importer) and makes the call; with no definition of that signature it
+    /// traps, naming the library and the symbol.
+    /// </summary>
+    private Function LazyResolver(ModuleRecord importer, LazyFunctionBinding binding, uint slot)
+    {
+        var parameters = binding.Signature.Parameters.Select(HostFunctions.KindOf).ToArray();
+        var results = binding.Signature.Results.Select(HostFunctions.KindOf).ToArray();
+        var name = binding.Import.Name;
+        return Function.FromCallback(_store, (Caller _, ReadOnlySpan<ValueBox> arguments, Span<ValueBox> returned) =>
+        {
+            var program = Program;
+            if (program.Scope.LookupDefault(name) is not { Symbol.Kind: SymbolKind.Function } definition
+                || !Equals(definition.Symbol.Signature, binding.Signature))
+            {
+                throw new LoadException(importer.Name, $"{importer.Name}: undefined symbol: {name} (function {binding.Signature}), called at last (bound lazily, RTLD_LAZY)");
+            }
+
+            var target = program.CurrentFunction(definition);
+            program.State.Forwarding!.SetElement(slot, target);
+            program.Scope.AddDependency(importer.Index, definition.Provider);
+            Trace?.Invoke($"{importer.Name}: {name} bound lazily to {program[definition.Provider].Name}");
+            HostFunctions.Return(target.Invoke(arguments), returned);
+        }, parameters, results);
     }
 
     /// <summary>Runs the main module's <c>_start</c> and returns its exit code (0 when it returns normally).</summary>
@@ -509,7 +537,8 @@ public sealed class DynamicLinker : IDisposable
         }
         else
         {
-            var plan = LinkPlanner.PlanOpen(program.Scope, name, options ?? program.LinkOptions);
+            var planOptions = options ?? program.LinkOptions;
+            var plan = LinkPlanner.PlanOpen(program.Scope, name, (mode & OpenMode.Lazy) != 0 ? planOptions with { LazyBinding = true } : planOptions);
             root = plan.FirstNewModule < plan.Modules.Length ? Execute(plan, global) : program[plan.Root!.Value];
         }
 

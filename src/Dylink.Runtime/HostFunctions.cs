@@ -110,6 +110,45 @@ internal static class HostFunctions
         : type == typeof(double) ? Format.ValueType.F64
         : null;
 
+    /// <summary>Wasmtime's kind for a wasm value type.</summary>
+    public static ValueKind KindOf(Format.ValueType type) => type switch
+    {
+        Format.ValueType.I32 => ValueKind.Int32,
+        Format.ValueType.I64 => ValueKind.Int64,
+        Format.ValueType.F32 => ValueKind.Float32,
+        Format.ValueType.F64 => ValueKind.Float64,
+        Format.ValueType.V128 => ValueKind.V128,
+        Format.ValueType.FuncRef => ValueKind.FuncRef,
+        _ => ValueKind.ExternRef,
+    };
+
+    /// <summary>Writes what <see cref="Function.Invoke(ReadOnlySpan{ValueBox})"/> returned (nothing, one value, or an
+    /// array of them) into a host callback's results.</summary>
+    public static void Return(object? value, Span<ValueBox> results)
+    {
+        if (results.Length == 1)
+        {
+            results[0] = Box(value);
+        }
+        else if (results.Length > 1 && value is object?[] values)
+        {
+            for (var i = 0; i < results.Length; i++)
+            {
+                results[i] = Box(values[i]);
+            }
+        }
+    }
+
+    private static ValueBox Box(object? value) => value switch
+    {
+        int v => v,
+        long v => v,
+        float v => v,
+        double v => v,
+        Function f => ValueBox.AsBox(f),
+        _ => ValueBox.AsBox(value),
+    };
+
     public static FuncType Signature(Function function) =>
         new([.. function.Parameters.Select(Type)], [.. function.Results.Select(Type)]);
 

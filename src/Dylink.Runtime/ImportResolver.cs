@@ -14,8 +14,10 @@ namespace Dylink.Runtime;
 /// </summary>
 internal sealed class ImportResolver(LinkPlan plan, ProgramState state, Engine engine, Store store, ModuleCache cache,
     Linker hostModules, IReadOnlyDictionary<string, Function> hostFunctions, Func<ModuleRecord, string, Function?> moduleFunction,
-    Action<string>? trace)
+    Action<string>? trace, Func<ModuleRecord, LazyFunctionBinding, uint, Function>? lazyResolver)
 {
+    // Forwarding slots of lazily bound imports, given in the order modules are instantiated (after the plan's forwarders).
+    private readonly List<uint> _lazySlots = [];
     private readonly List<(Global Global, Func<long> Value)> _pendingGot = [];
     private readonly List<(Dictionary<string, Global> Owner, string Key)> _gotCreated = [];
     private bool _basesKnown;
@@ -36,9 +38,14 @@ internal sealed class ImportResolver(LinkPlan plan, ProgramState state, Engine e
         }
     }
 
-    /// <summary>Forgets the shared GOT entries this load created (a failed load).</summary>
+    /// <summary>Forgets the shared GOT entries this load created and empties its lazy slots (a failed load).</summary>
     public void Rollback()
     {
+        foreach (var slot in _lazySlots)
+        {
+            state.Forwarding!.SetElement(slot, null);
+        }
+
         foreach (var (owner, key) in _gotCreated)
         {
             owner.Remove(key);
@@ -80,15 +87,37 @@ internal sealed class ImportResolver(LinkPlan plan, ProgramState state, Engine e
         state.Modules[provider].Instance!.GetFunction(export)
         ?? throw new LoadException(plan.Modules[provider].Name, $"{plan.Modules[provider].Name}: export {export} is not a function");
 
+    // The imports a module calls through its thunk module: forwarded ones, and lazily bound ones (whose forwarding slot
+    // holds the lazy resolver until the first call binds it), in import order.
+    private static List<ImportBinding> ThroughThunks(PlannedModule m) =>
+        [.. m.Imports.Where(b => b is FunctionBinding { Forwarder: not null } or LazyFunctionBinding)];
+
     private Instance? Thunks(PlannedModule m)
     {
-        var forwarded = m.Imports.OfType<FunctionBinding>().Where(b => b.Forwarder is not null).ToList();
-        if (forwarded.Count == 0)
+        var thunked = ThroughThunks(m);
+        if (thunked.Count == 0)
         {
             return null;
         }
 
-        var bytes = ThunkModule.Build([.. forwarded.Select(b => (plan.Forwarders[b.Forwarder!.Value].Signature, ForwardBase + (uint)b.Forwarder!.Value))]);
+        var calls = new List<(Format.FuncType Signature, uint Slot)>();
+        foreach (var binding in thunked)
+        {
+            if (binding is FunctionBinding f)
+            {
+                calls.Add((plan.Forwarders[f.Forwarder!.Value].Signature, ForwardBase + (uint)f.Forwarder!.Value));
+                continue;
+            }
+
+            var lazy = (LazyFunctionBinding)binding;
+            var slot = ForwardBase + (uint)plan.Forwarders.Length + (uint)_lazySlots.Count;
+            _lazySlots.Add(slot);
+            state.Forwarding!.SetElement(slot, lazyResolver?.Invoke(state.Modules[m.Index], lazy, slot)
+                ?? throw new LoadException(m.Name, $"{m.Name}: {lazy.Import.Name}: lazy binding is not available for this load"));
+            calls.Add((lazy.Signature, slot));
+        }
+
+        var bytes = ThunkModule.Build([.. calls]);
         return new Instance(store, cache.Get(engine, m.Name + ".thunks", bytes), state.Forwarding!);
     }
 
@@ -110,9 +139,8 @@ internal sealed class ImportResolver(LinkPlan plan, ProgramState state, Engine e
                 return AddressGlobal(state.Modules[m.Index].TableBase, Mutability.Immutable);
             case FunctionBinding { Forwarder: null } f:
                 return ProviderFunction(f.Provider, f.ExportName);
-            case FunctionBinding f:
-                var position = m.Imports.OfType<FunctionBinding>().Where(b => b.Forwarder is not null).ToList().IndexOf(f);
-                return thunks!.GetFunction(ThunkModule.ExportName(position))!;
+            case FunctionBinding or LazyFunctionBinding:
+                return thunks!.GetFunction(ThunkModule.ExportName(ThroughThunks(m).IndexOf(binding)))!;
             case GlobalBinding g:
                 return state.Modules[g.Provider].Instance!.GetGlobal(g.ExportName)!;
             case DataAddressBinding d:
@@ -197,7 +225,7 @@ internal sealed class ImportResolver(LinkPlan plan, ProgramState state, Engine e
         {
             var type = m.Module.Types[(int)import.TypeIndex];
             return HostFunctions.Trap(store, m.Name, $"{m.Name}: called weak undefined function {import.Name}",
-                [.. type.Parameters.Select(Kind)], [.. type.Results.Select(Kind)]);
+                [.. type.Parameters.Select(HostFunctions.KindOf)], [.. type.Results.Select(HostFunctions.KindOf)]);
         }
 
         var global = import.Global!;
@@ -208,7 +236,7 @@ internal sealed class ImportResolver(LinkPlan plan, ProgramState state, Engine e
             Format.ValueType.F64 => 0d,
             _ => 0,
         };
-        return new Global(store, Kind(global.ValueType), zero, global.Mutable ? Mutability.Mutable : Mutability.Immutable);
+        return new Global(store, HostFunctions.KindOf(global.ValueType), zero, global.Mutable ? Mutability.Mutable : Mutability.Immutable);
     }
 
     private Function HostFunction(PlannedModule m, Import import)
@@ -219,21 +247,12 @@ internal sealed class ImportResolver(LinkPlan plan, ProgramState state, Engine e
         return function ?? throw new LoadException(m.Name, $"{m.Name}: the host does not provide {import.Module}.{import.Name}");
     }
 
-    private static ValueKind Kind(Format.ValueType type) => type switch
-    {
-        Format.ValueType.I32 => ValueKind.Int32,
-        Format.ValueType.I64 => ValueKind.Int64,
-        Format.ValueType.F32 => ValueKind.Float32,
-        Format.ValueType.F64 => ValueKind.Float64,
-        Format.ValueType.V128 => ValueKind.V128,
-        Format.ValueType.FuncRef => ValueKind.FuncRef,
-        _ => ValueKind.ExternRef,
-    };
 
     private string Describe(ImportBinding binding) => binding switch
     {
         FunctionBinding { Forwarder: null } f => $"{plan.Modules[f.Provider].Name}:{f.ExportName}",
         FunctionBinding f => $"{plan.Modules[f.Provider].Name}:{f.ExportName} (forwarded)",
+        LazyFunctionBinding => "lazy (bound at the first call)",
         GlobalBinding g => $"{plan.Modules[g.Provider].Name}:{g.ExportName}",
         DataAddressBinding d => $"{plan.Modules[d.Provider].Name}:{d.ExportName}+0x{d.Offset:x}",
         FunctionAddressBinding a => $"slot of {plan.Modules[plan.Slots[a.Slot].Provider].Name}:{plan.Slots[a.Slot].ExportName}",

@@ -14,7 +14,7 @@ namespace Dylink.Runtime;
 /// </summary>
 internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine engine, Store store, Linker hostModules,
     IReadOnlyDictionary<string, Function> hostFunctions, Func<ModuleRecord, string, Function?> moduleFunction, ModuleCache cache,
-    Action<string>? trace, Action<CompileProgress>? progress)
+    Action<string>? trace, Action<CompileProgress>? progress, Func<ModuleRecord, LazyFunctionBinding, uint, Function>? lazyResolver = null)
 {
     private readonly Dictionary<int, Module> _compiled = [];
     private readonly List<(Table Table, uint Slot)> _slotsSet = [];
@@ -31,7 +31,7 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
     private bool _tableBlockPlaced;
 
     // Made on first use: it needs SlotIndex, which reads this transaction's table block.
-    private ImportResolver Imports => _importResolver ??= new ImportResolver(plan, state, engine, store, cache, hostModules, hostFunctions, moduleFunction, trace) { SlotIndex = SlotIndex };
+    private ImportResolver Imports => _importResolver ??= new ImportResolver(plan, state, engine, store, cache, hostModules, hostFunctions, moduleFunction, trace, lazyResolver) { SlotIndex = SlotIndex };
 
     /// <summary>The records of the modules this load adds.</summary>
     public IEnumerable<ModuleRecord> NewModules => plan.NewModules.Select(m => state.Modules[m.Index]);
@@ -137,21 +137,24 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
         Relocate();
     }
 
+    // One forwarding slot per forwarder of the plan, then one per lazily bound import of its new modules.
     private void GrowForwarding()
     {
-        if (plan.Forwarders.Length == 0)
+        var lazy = (uint)plan.NewModules.Sum(m => m.Imports.Count(b => b is LazyFunctionBinding));
+        var count = (uint)plan.Forwarders.Length + lazy;
+        if (count == 0)
         {
             return;
         }
 
         if (state.Forwarding is null)
         {
-            state.Forwarding = new Table(store, TableKind.FuncRef, null, (uint)plan.Forwarders.Length);
+            state.Forwarding = new Table(store, TableKind.FuncRef, null, count);
             Imports.ForwardBase = 0;
         }
         else
         {
-            Imports.ForwardBase = (uint)state.Forwarding.Grow((uint)plan.Forwarders.Length, null);
+            Imports.ForwardBase = (uint)state.Forwarding.Grow(count, null);
         }
     }
 
