@@ -54,9 +54,20 @@ public static class DylinkCommand
             NmCommand.Create(terminal),
             PrecompileCommand.Create(),
         };
+        // Help is Dylink's own (Help.cs), so System.CommandLine's -h/-? option goes: readelf's -h is the file header.
+        foreach (var option in root.Options.OfType<System.CommandLine.Help.HelpOption>().ToList())
+        {
+            root.Options.Remove(option);
+        }
+
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {
+            if (Preparse(root, ownArgs, output, error) is { } early)
+            {
+                return early;
+            }
+
             var parse = root.Parse(ownArgs);
             if (parse.Errors.Count > 0)
             {
@@ -94,6 +105,82 @@ public static class DylinkCommand
             TryFlush(streams);
         }
     }
+
+    /// <summary>How each command spells its help option: readelf follows binutils (<c>-H</c>), the others clap (<c>-h</c>).</summary>
+    private static readonly HashSet<string> HelpSpellings = new HashSet<string>(StringComparer.Ordinal) { "-h", "--help" };
+
+    private static readonly HashSet<string> ReadelfHelpSpellings = new HashSet<string>(StringComparer.Ordinal) { "-H", "--help" };
+
+    /// <summary>
+    /// What System.CommandLine would get wrong or say too little about, handled before it parses (as wasmtime's CLI
+    /// does): no command, an unknown command, help, an unknown option. Returns the exit code, or null to go on.
+    /// </summary>
+    private static int? Preparse(RootCommand root, string[] args, TextWriter output, TextWriter error)
+    {
+        if (args.Length == 0)
+        {
+            // As wasmtime with no subcommand, the usage and the commands; exit 1, a usage error like any other here.
+            error.Write(Help.Short());
+            error.WriteLine("Try 'dylink --help' for more information.");
+            return UsageError;
+        }
+
+        var first = args[0];
+        if (HelpSpellings.Contains(first) || first == "-?")
+        {
+            output.Write(Help.Root());
+            return Ok;
+        }
+
+        if (first == "--version")
+        {
+            return null;
+        }
+
+        var names = Help.Commands.Select(c => c.Name).ToList();
+        if (first.StartsWith('-'))
+        {
+            var suggestion = Arguments.Suggest(first, ["--help", "--version"]);
+            error.WriteLine($"dylink: unknown option '{first}'{DidYouMean(suggestion)}");
+            error.WriteLine($"Usage: dylink COMMAND [options] [ARGS...]; commands: {string.Join(", ", names)}");
+            error.WriteLine("Try 'dylink --help' for more information.");
+            return UsageError;
+        }
+
+        var command = root.Subcommands.FirstOrDefault(c => c.Name == first);
+        if (command is null)
+        {
+            var suggestion = Arguments.Suggest(first, names);
+            // A module where the command should be: the likeliest intent is to run it.
+            var hint = suggestion is null && (first.EndsWith(".wasm", StringComparison.Ordinal) || first.EndsWith(".so", StringComparison.Ordinal))
+                ? $" (to run it: dylink run {first})"
+                : DidYouMean(suggestion);
+            error.WriteLine($"dylink: unknown command '{first}'{hint}");
+            error.WriteLine($"Commands: {string.Join(", ", names)}");
+            error.WriteLine("Try 'dylink --help' for more information.");
+            return UsageError;
+        }
+
+        var helpSpellings = command.Name == "readelf" ? ReadelfHelpSpellings : HelpSpellings;
+        var (help, unknown) = Arguments.Scan(command, args[1..], helpSpellings);
+        if (help)
+        {
+            output.Write(Help.For(command, command.Name == "run" ? RunCommand.Usage : null, command.Name == "readelf" ? "-H, --help" : "-h, --help"));
+            return Ok;
+        }
+
+        if (unknown is not null)
+        {
+            var suggestion = Arguments.Suggest(unknown, Arguments.Spellings(command).Keys.Concat(helpSpellings));
+            error.WriteLine($"dylink {command.Name}: unknown option '{unknown}'{DidYouMean(suggestion)}");
+            error.WriteLine($"Try 'dylink {command.Name} --help' for more information.");
+            return UsageError;
+        }
+
+        return null;
+    }
+
+    private static string DidYouMean(string? suggestion) => suggestion is null ? "" : $"; did you mean '{suggestion}'?";
 
     private static string OneLine(string text) => string.Join(" ", text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
@@ -150,6 +237,39 @@ public static class DylinkCommand
         }
 
         return WasmModule.Parse(bytes, path);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="each"/> on every file, as binutils' <c>nm</c> and <c>readelf</c> do with several: each
+    /// output preceded by <c>\nFILE:\n</c> when there is more than one, a file that cannot be read or parsed reported
+    /// on stderr and skipped, and exit status 2 at the end if any was.
+    /// </summary>
+    internal static int ForEachFile(IReadOnlyList<string> files, TextWriter output, TextWriter error, Action<WasmModule> each)
+    {
+        var code = Ok;
+        foreach (var file in files)
+        {
+            WasmModule module;
+            try
+            {
+                module = LoadModule(file);
+            }
+            catch (Exception e) when (e is CliInputException or DylinkException)
+            {
+                error.WriteLine($"dylink: {e.Message}");
+                code = BadInput;
+                continue;
+            }
+
+            if (files.Count > 1)
+            {
+                output.Write($"\n{file}:\n");
+            }
+
+            each(module);
+        }
+
+        return code;
     }
 
     private static string Describe(Exception e) => e switch

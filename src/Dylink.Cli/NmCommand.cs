@@ -4,18 +4,20 @@ using Dylink.Linking;
 
 namespace Dylink.Cli;
 
-/// <summary><c>dylink nm FILE</c>: the symbols a module defines and needs.</summary>
+/// <summary><c>dylink nm FILE...</c>: the symbols a module defines and needs.</summary>
 internal static class NmCommand
 {
     public static Command Create(Terminal terminal)
     {
-        var file = new Argument<string>("FILE") { Description = "The module to list (.wasm or .so)." };
+        var file = new Argument<string[]>("FILE") { Description = "The modules to list (.wasm or .so); with several, each list follows a 'FILE:' line.", Arity = ArgumentArity.OneOrMore };
+        // binutils' nm -D lists the dynamic symbols; a module's imports and exports are all it has, so it changes nothing.
+        var dynamic = new Option<bool>("--dynamic", "-D") { Description = "Accepted as binutils' nm -D: every symbol listed here is a dynamic one." };
         var undefinedOnly = new Option<bool>("--undefined-only", "-u") { Description = "List only undefined symbols." };
         var definedOnly = new Option<bool>("--defined-only") { Description = "List only defined symbols." };
         var externOnly = new Option<bool>("--extern-only", "-g") { Description = "List only symbols other modules can see: no hidden or local definitions." };
         var numericSort = new Option<bool>("--numeric-sort", "-n") { Description = "Sort by value (undefined symbols first), then by name." };
         var noSort = new Option<bool>("--no-sort", "-p") { Description = "Keep the module's order: imports, then exports." };
-        var json = new Option<bool>("--json") { Description = "Print the symbols as JSON." };
+        var json = new Option<bool>("--json") { Description = "Print the symbols as JSON (one file only)." };
         var command = new Command("nm", """
             List the symbols a module defines (exports) and needs (imports), sorted by name, one per line:
             value, type letter, kind, name, and for functions the signature.
@@ -30,6 +32,7 @@ internal static class NmCommand
               dylink nm -u libfoo.so          # what the library needs from others
               dylink nm --defined-only main.wasm
               dylink nm -g -n libfoo.so       # what it offers, by address (as binutils nm)
+              dylink nm -u lib*.so            # several files: each list after a 'FILE:' line
             """ + DylinkCommand.ExitStatusHelp)
         {
             file,
@@ -38,6 +41,7 @@ internal static class NmCommand
             externOnly,
             numericSort,
             noSort,
+            dynamic,
             json,
         };
         command.Validators.Add(result =>
@@ -51,23 +55,29 @@ internal static class NmCommand
             {
                 result.AddError("--numeric-sort and --no-sort cannot be used together.");
             }
+
+            if (result.GetValue(json) && result.GetValue(file) is { Length: > 1 })
+            {
+                result.AddError("--json takes one file (a JSON document per module would not be one document).");
+            }
         });
         command.SetAction(parse =>
         {
-            var module = DylinkCommand.LoadModule(parse.GetRequiredValue(file));
+            var output = parse.InvocationConfiguration.Output;
             var order = parse.GetValue(numericSort) ? SymbolOrder.Value : parse.GetValue(noSort) ? SymbolOrder.Module : SymbolOrder.Name;
-            var symbols = Select(module, parse.GetValue(undefinedOnly), parse.GetValue(definedOnly), parse.GetValue(externOnly), order);
-            if (parse.GetValue(json))
+            return DylinkCommand.ForEachFile(parse.GetRequiredValue(file), output, parse.InvocationConfiguration.Error, module =>
             {
-                Json.Nm(symbols, parse.InvocationConfiguration.Output);
-            }
-            else
-            {
-                // Like nm on ELF64: a wasm64 module's values take 16 hex digits.
-                Render(symbols, parse.InvocationConfiguration.Output, terminal, Text.IndexWidths(module).Memory64 ? 16 : 8);
-            }
-
-            return DylinkCommand.Ok;
+                var symbols = Select(module, parse.GetValue(undefinedOnly), parse.GetValue(definedOnly), parse.GetValue(externOnly), order);
+                if (parse.GetValue(json))
+                {
+                    Json.Nm(symbols, output);
+                }
+                else
+                {
+                    // Like nm on ELF64: a wasm64 module's values take 16 hex digits.
+                    Render(symbols, output, terminal, Text.IndexWidths(module).Memory64 ? 16 : 8);
+                }
+            });
         });
         return command;
     }

@@ -4,48 +4,64 @@ using Dylink.Format;
 
 namespace Dylink.Cli;
 
-/// <summary><c>dylink readelf FILE</c>: a module's sections and dynamic-linking metadata.</summary>
+/// <summary><c>dylink readelf FILE...</c>: a module's sections and dynamic-linking metadata.</summary>
 internal static class ReadelfCommand
 {
     public static Command Create(Terminal terminal)
     {
-        var file = new Argument<string>("FILE") { Description = "The module to describe (.wasm or .so)." };
-        var sections = new Option<bool>("--section-headers", "-S") { Description = "Print only the file header and the sections." };
-        var dynamic = new Option<bool>("--dynamic", "-d") { Description = "Print only the file header and the dynamic-linking section." };
-        var all = new Option<bool>("--all", "-a") { Description = "Print everything (the default)." };
-        var json = new Option<bool>("--json") { Description = "Print the report as JSON (always everything)." };
+        var file = new Argument<string[]>("FILE") { Description = "The modules to describe (.wasm or .so); with several, each report follows a 'FILE:' line.", Arity = ArgumentArity.OneOrMore };
+        // binutils: -h is the file header, so help is -H (Help.cs and DylinkCommand spell it so for readelf).
+        var header = new Option<bool>("--file-header", "-h") { Description = "Print the file header: magic, version, section counts, the dynamic-linking section." };
+        var sections = new Option<bool>("--section-headers", "--sections", "-S") { Description = "Print the sections." };
+        var dynamic = new Option<bool>("--dynamic", "-d") { Description = "Print the dynamic-linking section (dylink.0)." };
+        var symbols = new Option<bool>("--symbols", "--syms", "-s") { Description = "Print the symbol tables: every import and export." };
+        var all = new Option<bool>("--all", "-a") { Description = "Print everything: -h -S -d -s and the summary." };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON (always everything; one file only)." };
         var command = new Command("readelf", """
             Print a module's sections and its dynamic-linking metadata (dylink.0 or legacy dylink): memory and table
-            size and alignment, needed libraries, runtime paths, export and import flags.
+            size and alignment, needed libraries, runtime paths, export and import flags. With no part selected:
+            -S, -d and a summary of imports and exports.
 
             Examples:
               dylink readelf libfoo.so
               dylink readelf -d libfoo.so      # just the dylink.0 metadata, as binutils readelf -d
-              dylink readelf main.wasm > main.txt
+              dylink readelf -h -s main.wasm   # file header, then every import and export
+              dylink readelf -d lib*.so        # several files: each report after a 'FILE:' line
             """ + DylinkCommand.ExitStatusHelp)
         {
             file,
+            header,
             sections,
             dynamic,
+            symbols,
             all,
             json,
         };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(json) && result.GetValue(file) is { Length: > 1 })
+            {
+                result.AddError("--json takes one file (a JSON document per module would not be one document).");
+            }
+        });
         command.SetAction(parse =>
         {
-            var module = DylinkCommand.LoadModule(parse.GetRequiredValue(file));
-            if (parse.GetValue(json))
+            var output = parse.InvocationConfiguration.Output;
+            // binutils: each option selects a part; none means -S -d and the summary, -a everything.
+            var selected = (parse.GetValue(header) ? Parts.Header : 0) | (parse.GetValue(sections) ? Parts.Sections : 0)
+                | (parse.GetValue(dynamic) ? Parts.Dynamic : 0) | (parse.GetValue(symbols) ? Parts.Symbols : 0);
+            var parts = parse.GetValue(all) ? Parts.Everything : selected == 0 ? Parts.All : selected;
+            return DylinkCommand.ForEachFile(parse.GetRequiredValue(file), output, parse.InvocationConfiguration.Error, module =>
             {
-                Json.Readelf(module, parse.InvocationConfiguration.Output);
-            }
-            else
-            {
-                // binutils: -S and -d select parts; none (or -a) means everything.
-                var (s, d) = (parse.GetValue(sections), parse.GetValue(dynamic));
-                var parts = parse.GetValue(all) || (!s && !d) ? Parts.All : (s ? Parts.Sections : 0) | (d ? Parts.Dynamic : 0);
-                Render(module, parse.InvocationConfiguration.Output, terminal, parts);
-            }
-
-            return DylinkCommand.Ok;
+                if (parse.GetValue(json))
+                {
+                    Json.Readelf(module, output);
+                }
+                else
+                {
+                    Render(module, output, terminal, parts);
+                }
+            });
         });
         return command;
     }
@@ -55,6 +71,12 @@ internal static class ReadelfCommand
     {
         w.WriteLine($"File: {module.Name}");
         w.WriteLine($"Size: {module.Bytes.Length} bytes");
+        if ((parts & Parts.Header) != 0)
+        {
+            w.WriteLine();
+            RenderHeader(module, w);
+        }
+
         if ((parts & Parts.Sections) != 0)
         {
             w.WriteLine();
@@ -67,7 +89,13 @@ internal static class ReadelfCommand
             RenderDylink(module, w);
         }
 
-        if (parts == Parts.All)
+        if ((parts & Parts.Symbols) != 0)
+        {
+            w.WriteLine();
+            RenderSymbols(module, w);
+        }
+
+        if ((parts & Parts.Summary) != 0)
         {
             w.WriteLine();
             RenderSummary(module, w);
@@ -84,8 +112,52 @@ internal static class ReadelfCommand
         /// <summary>The dynamic-linking section.</summary>
         Dynamic = 2,
 
-        /// <summary>Everything, with the import/export summary.</summary>
+        /// <summary>The import/export summary.</summary>
+        Summary = 4,
+
+        /// <summary>What no option selects: sections, the dynamic-linking section and the summary.</summary>
         All = 7,
+
+        /// <summary>The file header (<c>-h</c>).</summary>
+        Header = 8,
+
+        /// <summary>Every import and export (<c>-s</c>).</summary>
+        Symbols = 16,
+
+        /// <summary>Everything (<c>-a</c>).</summary>
+        Everything = 31,
+    }
+
+    private static void RenderHeader(WasmModule module, TextWriter w)
+    {
+        var bytes = module.Bytes.Span;
+        w.WriteLine("File header:");
+        w.WriteLine($"  Magic           {string.Join(' ', bytes[..4].ToArray().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)))} (\\0asm)");
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Version         {System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes[4..8])}"));
+        var custom = module.Sections.Count(s => s.Id == SectionId.Custom);
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Sections        {module.Sections.Length} ({module.Sections.Length - custom} known, {custom} custom)"));
+        w.WriteLine($"  Dynamic section {(module.Dylink is { } d ? $"{(d.IsLegacy ? DylinkInfo.LegacySectionName : DylinkInfo.SectionName)} at offset {Text.Hex(d.Offset)}" : "(none)")}");
+        var (memory64, _) = Text.IndexWidths(module);
+        w.WriteLine($"  Address width   {(memory64 ? "64-bit memory (wasm64)" : "32-bit memory (wasm32)")}");
+        w.WriteLine($"  Entry point     {(module.Exports.Any(e => e.Kind == ExternalKind.Function && e.Name == "_start") ? "_start" : "(none: not a command)")}");
+    }
+
+    /// <summary>The module's imports and exports as they are, one per line (nm shows the linker's view of them).</summary>
+    private static void RenderSymbols(WasmModule module, TextWriter w)
+    {
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Imports ({module.Imports.Length}):"));
+        foreach (var (import, i) in module.Imports.Select((x, i) => (x, i)))
+        {
+            var type = import.Kind is ExternalKind.Function ? $" {module.Types[(int)import.TypeIndex]}" : "";
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  [{i,3}] {WasmNames.Of(import.Kind),-8} {import.Module}.{import.Name}{type}"));
+        }
+
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Exports ({module.Exports.Length}):"));
+        foreach (var (export, i) in module.Exports.Select((x, i) => (x, i)))
+        {
+            var type = export.Kind is ExternalKind.Function ? $" {module.FunctionType(export.Index)}" : "";
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  [{i,3}] {WasmNames.Of(export.Kind),-8} {export.Name} (index {export.Index}){type}"));
+        }
     }
 
     private static void RenderSections(WasmModule module, TextWriter w, Terminal terminal)

@@ -19,11 +19,17 @@ internal static class RunCommand
     public const int Trapped = 134;
 
     /// <summary>Options of <c>run</c> that take a value: the token after them is not the main module.</summary>
-    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string>(StringComparer.Ordinal) { "-L", "-l", "--preload", "--dir", "--env", "--debug", "--max-memory", "--max-libraries", "--max-table", "--max-file-size", "--timeout", "--cache" };
+    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string>(StringComparer.Ordinal) { "-L", "-l", "--preload", "--dir", "--env", "--debug", "--max-memory", "--max-libraries", "--max-table", "--max-file-size", "--timeout", "--cache", "--invoke" };
+
+    /// <summary>The usage line after <c>dylink run</c>: what <see cref="DylinkCommand"/> enforces, as <c>wasmtime run</c> does.</summary>
+    public const string Usage = "[options] MAIN.wasm [--] [ARGS...]";
 
     public static Command Create(IReadOnlyList<string> guestArgs, Terminal terminal, StandardStreams streams)
     {
-        var main = new Argument<string>("MAIN.wasm") { Description = "The main module: a WASI command (exports _start)." };
+        var main = new Argument<string>("MAIN.wasm") { Description = "The main module: a WASI command (exports _start), or with --invoke any module." };
+        // Never parsed (DylinkCommand splits them off before System.CommandLine sees the line): declared for the help.
+        var programArgs = new Argument<string[]>("ARGS") { Description = "The program's arguments, options included: everything after MAIN.wasm is the program's (with --invoke, the function's).", Arity = ArgumentArity.ZeroOrMore };
+        var invoke = new Option<string?>("--invoke") { Description = "Call the exported function NAME with ARGS (parsed as its parameter types) instead of _start, and print each result on its own line.", HelpName = "NAME" };
         var searchPaths = new Option<string[]>("-L") { Description = "Search DIR for libraries first (repeatable).", HelpName = "DIR" };
         var libraries = new Option<string[]>("-l") { Description = "Load LIB at start-up, as if the main's NEEDED list ended with it: a name searched like NEEDED, or a path (repeatable).", HelpName = "LIB" };
         var preload = new Option<string[]>("--preload") { Description = "Load LIB first and put it ahead of every other module, the main included, in lookup order, so it interposes (repeatable).", HelpName = "LIB" };
@@ -41,17 +47,29 @@ internal static class RunCommand
         var watch = new Option<bool>("--watch") { Description = "Reload a library when its file changes, while the program runs (libraries are loaded rebindable, so every cross-module call follows)." };
         var command = new Command("run", """
             Load a WASI preview1 command module and its libraries (its NEEDED list, then -l libraries), run the
-            libraries' constructors, then the main's _start. Arguments after MAIN.wasm go to the program.
-            The guest's standard streams pass through byte for byte; its exit code is dylink's exit code.
+            libraries' constructors, then the main's _start. Dylink's options come before MAIN.wasm; everything after
+            it goes to the program, as with wasmtime run. The guest's standard streams pass through byte for byte;
+            its exit code is dylink's exit code.
 
             Examples:
               dylink run examples/hello/host.wasm
-              dylink run -L build/lib -l libplugin.so main.wasm --verbose input.txt
+              dylink run -L build/lib -l libplugin.so main.wasm --verbose input.txt   # --verbose is the program's
+              dylink run --invoke side_hello examples/hello/host.wasm 5    # call one function, print its result
               DYLINK_DEBUG=libs,bindings dylink run main.wasm
               dylink run --watch -L plugins app.wasm      # rebuild a plugin: it is reloaded in place
-            """ + "\n\nExit status:\n  N    the program's own exit code\n  1    usage error (also an option value out of range)\n  70   internal error\n  124  the program ran longer than --timeout\n  127  a library cannot be found or loaded, or a symbol cannot be resolved, or a limit was exceeded\n  134  the program trapped")
+
+            Exit status:
+              N    the program's own exit code
+              0    --invoke: the function returned
+              1    usage error (unknown option, missing MAIN.wasm, an option value out of range, --invoke arguments that do not fit)
+              2    MAIN.wasm cannot be read or is not a well-formed module, or the compiled-code cache directory is writable by others
+              70   internal error
+              124  the program ran longer than --timeout
+              127  a library cannot be found or loaded, a symbol (or the --invoke function) cannot be resolved, or a limit was exceeded
+              134  the program trapped
+            """)
         {
-            main, searchPaths, libraries, preload, dirs, env, debug, watch, maxMemory, maxLibraries, maxTable, maxFileSize, timeout, sandbox, anyLibraryPath, cache,
+            main, programArgs, searchPaths, libraries, preload, invoke, dirs, env, debug, watch, maxMemory, maxLibraries, maxTable, maxFileSize, timeout, sandbox, anyLibraryPath, cache,
         };
         dirs.Validators.Add(result =>
         {
@@ -155,7 +173,9 @@ internal static class RunCommand
                     linker.Watch(line => stderr.WriteLine($"dylink: {line}"));
                 }
 
-                var exit = linker.RunMain();
+                var exit = parse.GetValue(invoke) is { } function
+                    ? Invoke(linker, mainPath, function, guestArgs, stdout, stderr)
+                    : linker.RunMain();
                 stdout.Flush();
                 return exit;
             }
@@ -180,6 +200,91 @@ internal static class RunCommand
         return command;
     }
 
+    /// <summary>
+    /// <c>--invoke NAME ARGS...</c>, as <c>wasmtime run --invoke</c>: the function found in the global scope (the main's
+    /// exports, then the libraries', in lookup order), each argument parsed as its parameter's type, each result on
+    /// its own line.
+    /// </summary>
+    private static int Invoke(DynamicLinker linker, string mainPath, string name, IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
+    {
+        GuestFunction function;
+        try
+        {
+            function = linker.GetFunction(name);
+        }
+        catch (KeyNotFoundException)
+        {
+            stderr.WriteLine($"dylink: --invoke: no module of {Path.GetFileName(mainPath)}'s program exports a function '{name}'");
+            return LoadFailure;
+        }
+
+        var types = string.Join(", ", function.Parameters.Select(WasmName));
+        if (args.Count != function.Parameters.Count)
+        {
+            stderr.WriteLine($"dylink: --invoke {name}: takes {function.Parameters.Count} argument{(function.Parameters.Count == 1 ? "" : "s")} ({types}), not {args.Count}");
+            return DylinkCommand.UsageError;
+        }
+
+        var values = new ValueBox[args.Count];
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (Parse(args[i], function.Parameters[i]) is not { } value)
+            {
+                stderr.WriteLine($"dylink: --invoke {name}: argument {i + 1}: '{args[i]}' is not {(function.Parameters[i] is ValueKind.Int32 or ValueKind.Int64 or ValueKind.Float32 or ValueKind.Float64 ? "an" : "a")} {WasmName(function.Parameters[i])}");
+                return DylinkCommand.UsageError;
+            }
+
+            values[i] = value;
+        }
+
+        var result = function.Invoke(values);
+        foreach (var item in result switch { null => [], object[] many => many, var one => [one] })
+        {
+            stdout.WriteLine(Format(item));
+        }
+
+        return DylinkCommand.Ok;
+    }
+
+    private static ValueBox? Parse(string text, ValueKind kind)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        const System.Globalization.NumberStyles Integer = System.Globalization.NumberStyles.AllowLeadingSign;
+        const System.Globalization.NumberStyles Real = System.Globalization.NumberStyles.Float;
+        return kind switch
+        {
+            // As wasmtime: an i32 argument may be written signed or unsigned (4294967295 is -1).
+            ValueKind.Int32 when int.TryParse(text, Integer, culture, out var i) => i,
+            ValueKind.Int32 when uint.TryParse(text, System.Globalization.NumberStyles.None, culture, out var u) => unchecked((int)u),
+            ValueKind.Int64 when long.TryParse(text, Integer, culture, out var l) => l,
+            ValueKind.Int64 when ulong.TryParse(text, System.Globalization.NumberStyles.None, culture, out var ul) => unchecked((long)ul),
+            ValueKind.Float32 when float.TryParse(text, Real, culture, out var f) => f,
+            ValueKind.Float64 when double.TryParse(text, Real, culture, out var d) => d,
+            _ => null,
+        };
+    }
+
+    private static string Format(object? value) => value switch
+    {
+        float f => f.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        IFormattable n => n.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        null => "null",
+        _ => value.ToString() ?? "",
+    };
+
+    private static string WasmName(ValueKind kind) => kind switch
+    {
+        ValueKind.Int32 => "i32",
+        ValueKind.Int64 => "i64",
+        ValueKind.Float32 => "f32",
+        ValueKind.Float64 => "f64",
+        ValueKind.V128 => "v128",
+        ValueKind.FuncRef => "funcref",
+        ValueKind.ExternRef => "externref",
+        _ => kind.ToString(),
+    };
+
     /// <summary>The "wasm backtrace:" part of a Wasmtime error message, on lines of its own ("" if there is none).</summary>
     private static string Backtrace(string message)
     {
@@ -201,7 +306,11 @@ internal static class RunCommand
         Preload = preload ?? [],
     };
 
-    /// <summary>Plans the program; on failure writes one line per error and sets <paramref name="code"/>.</summary>
+    /// <summary>
+    /// Plans the program; on failure writes one line per error and sets <paramref name="code"/>: 2 when the file named
+    /// on the command line cannot be read or is not a module (bad input, as readelf and nm say it), 127 when something
+    /// it needs cannot be found, loaded or resolved.
+    /// </summary>
     public static LinkPlan? PlanOrReport(string mainPath, LinkOptions options, TextWriter stderr, out int code)
     {
         code = DylinkCommand.Ok;
@@ -215,13 +324,15 @@ internal static class RunCommand
             {
                 stderr.WriteLine($"dylink: {error}");
             }
+
+            code = !File.Exists(mainPath) || e.InnerException is WasmFormatException { ModuleName: var name } && name == mainPath ? DylinkCommand.BadInput : LoadFailure;
         }
         catch (WasmFormatException e)
         {
             stderr.WriteLine($"dylink: {e.Message}");
+            code = e.ModuleName == mainPath ? DylinkCommand.BadInput : LoadFailure;
         }
 
-        code = LoadFailure;
         return null;
     }
 

@@ -68,8 +68,8 @@ public class CommandTests
     {
         var (code, stdout, _) = CliRunner.Run(command, "--help");
         Assert.Equal(0, code);
-        Assert.Contains("Examples:\n    dylink " + command, stdout, StringComparison.Ordinal);
-        Assert.Contains("Exit status:\n    0    success\n    1    usage error", stdout, StringComparison.Ordinal);
+        Assert.Contains("Examples:\n  dylink " + command, stdout, StringComparison.Ordinal);
+        Assert.Contains("Exit status:\n  0    success\n  1    usage error", stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public class CommandTests
         var (code, stdout, stderr) = CliRunner.Run("readelf", Fixtures.PathOf("libside.so"), "--frobnicate");
         Assert.Equal(1, code);
         Assert.Equal("", stdout);
-        Assert.Equal("dylink: Unrecognized command or argument '--frobnicate'.\nTry 'dylink readelf --help' for more information.\n", stderr);
+        Assert.Equal("dylink readelf: unknown option '--frobnicate'\nTry 'dylink readelf --help' for more information.\n", stderr);
     }
 
     [Fact]
@@ -174,7 +174,8 @@ public class CommandTests
         var dynamic = CliRunner.Run("readelf", "-d", library).Stdout;
         Assert.Equal("File: libside.so\nSize: 1086 bytes\n\nDynamic section (dylink.0 at offset 0x00000013):\n", dynamic.Split("  Memory size")[0]);
         Assert.DoesNotContain("Sections:", dynamic, StringComparison.Ordinal);
-        Assert.Equal(CliRunner.Run("readelf", library).Stdout, CliRunner.Run("readelf", "-S", "-d", "-a", library).Stdout);
+        // No part selected: -S and -d, then the import/export summary (-a adds the file header and symbols: binutils' -a).
+        Assert.StartsWith(CliRunner.Run("readelf", "-S", "-d", library).Stdout, CliRunner.Run("readelf", library).Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
