@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Dylink.Format;
 using Dylink.Linking;
 
 namespace Dylink.Cli;
@@ -34,45 +35,70 @@ internal static class LddCommand
 
             In the graph, solid arrows are NEEDED entries and dashed arrows are bindings the loader made without one
             (a symbol found in the global scope); labels count the bindings by kind (func, data, tls, global, &func, tag).
-            """ + DylinkCommand.ExitStatusHelp + "\n  127  a library cannot be found or a symbol cannot be resolved")
+
+            A library that cannot be found shows as "libx.so => not found" in the tree, which is printed whole; then
+            every undefined symbol, one line each with the module that needs it, as glibc's ldd -r prints them
+            ("undefined symbol: foo", a tab, "(libx.so)"). For a library given alone, those are the symbols a main would
+            provide.
+            """ + DylinkCommand.ExitStatusHelp + "\n  127  a library cannot be found or loaded, or a symbol is undefined or mismatched (a lone library's\n       undefined symbols, which a main would provide, are listed but do not count)")
         {
             file, searchPaths, libraries, preload, bindings, unused, json, graph,
         };
         command.SetAction(parse =>
         {
             var options = RunCommand.LinkOptionsFrom(parse.GetValue(searchPaths), parse.GetValue(libraries), parse.GetValue(preload));
-            var plan = RunCommand.PlanOrReport(parse.GetRequiredValue(file), options, parse.InvocationConfiguration.Error, out var code);
-            if (plan is null)
+            var stderr = parse.InvocationConfiguration.Error;
+            LinkReport report;
+            try
             {
-                return code;
+                report = LinkPlanner.Inspect(parse.GetRequiredValue(file), options);
+            }
+            catch (Exception e) when (e is LinkException or WasmFormatException)
+            {
+                // Only the FILE itself throws (unreadable or malformed): the input error of the exit-status block.
+                stderr.WriteLine($"dylink: {(e as LinkException)?.Errors[0] ?? e.Message}");
+                return DylinkCommand.BadInput;
             }
 
             var output = parse.InvocationConfiguration.Output;
+            var wanted = parse.GetValue(graph) is not null || parse.GetValue(unused) || parse.GetValue(json);
+            var complete = report.Plan;
+            if (wanted && (complete is null || !report.IsComplete))
+            {
+                // A graph, JSON or -u of a plan that would not load would show placeholders as facts: only the errors.
+                foreach (var error in report.Errors)
+                {
+                    stderr.WriteLine($"dylink: {error}");
+                }
+
+                return RunCommand.LoadFailure;
+            }
+
             if (parse.GetValue(graph) is { } format)
             {
                 if (format == "dot")
                 {
-                    Graph.WriteDot(plan, output);
+                    Graph.WriteDot(complete!, output);
                 }
                 else
                 {
-                    Graph.WriteSvg(plan, output);
+                    Graph.WriteSvg(complete!, output);
                 }
             }
             else if (parse.GetValue(unused))
             {
-                foreach (var line in Unused(plan))
+                foreach (var line in Unused(complete!))
                 {
                     output.WriteLine(line);
                 }
             }
             else if (parse.GetValue(json))
             {
-                Json.Ldd(plan, output);
+                Json.Ldd(complete!, output);
             }
             else
             {
-                Render(plan, parse.GetValue(bindings), output, terminal);
+                return Report(report, parse.GetValue(bindings), output, stderr, terminal);
             }
 
             return DylinkCommand.Ok;
@@ -80,18 +106,74 @@ internal static class LddCommand
         return command;
     }
 
-    public static void Render(LinkPlan plan, bool bindings, TextWriter w, Terminal terminal)
+    /// <summary>
+    /// glibc's <c>ldd -r</c>: the whole tree, a missing library as <c>libx.so =&gt; not found</c>, then every undefined
+    /// symbol with the module that needs it; every other problem on stderr. Returns the exit status: a load failure
+    /// when anything is missing, except the undefined symbols of a lone library, which the main that loads it provides.
+    /// </summary>
+    public static int Report(LinkReport report, bool bindings, TextWriter w, TextWriter stderr, Terminal terminal)
+    {
+        if (report.Plan is { } plan)
+        {
+            Render(plan, bindings && report.IsComplete, w, terminal, report.Missing);
+        }
+        else
+        {
+            // A module that is not a library has no layout: the tree alone, found where.
+            var main = report.Modules.FirstOrDefault(m => m.IsMain);
+            w.WriteLine(main is null ? "main: none (host)" : $"main: {main.Name}");
+            foreach (var m in report.Modules.Where(m => !m.IsMain))
+            {
+                w.WriteLine($"	{m.Name} => {m.Path ?? "(bytes)"}");
+            }
+
+            foreach (var m in report.Missing)
+            {
+                w.WriteLine($"	{m.Name} => {MissingText(m)}");
+            }
+        }
+
+        foreach (var u in report.Undefined)
+        {
+            w.WriteLine($"undefined symbol: {u.Symbol}\t({u.Module})");
+        }
+
+        var lone = report.Plan is { Main: { } root } p && IsLibrary(p, root);
+        if (lone && report.Undefined.Count > 0)
+        {
+            w.WriteLine($"note: {report.Plan!.Main!.Name} is a library, not a program: the main that loads it would normally provide the undefined symbols above");
+        }
+
+        // The tree and the undefined symbols are on stdout already; the reason behind each "not found" (where it was
+        // searched) and every other error go to stderr.
+        var shown = report.Undefined.Select(u => u.Message).ToHashSet(StringComparer.Ordinal);
+        var others = report.Errors.Where(e => !shown.Contains(e)).ToList();
+        foreach (var error in others)
+        {
+            stderr.WriteLine($"dylink: {error}");
+        }
+
+        return others.Count > 0 || (report.Undefined.Count > 0 && !lone) ? RunCommand.LoadFailure : DylinkCommand.Ok;
+    }
+
+    /// <summary>A relocatable root without <c>_start</c>: a library (or a reactor) looked at on its own.</summary>
+    private static bool IsLibrary(LinkPlan plan, PlannedModule root) =>
+        plan.Kind == MainKind.Relocatable && root.Module.FindExport("_start") is null;
+
+    private static string MissingText(MissingLibrary m) => m.NotFound ? "not found" : "cannot be loaded";
+
+    public static void Render(LinkPlan plan, bool bindings, TextWriter w, Terminal terminal, IReadOnlyList<MissingLibrary>? missing = null)
     {
         var memory = plan.Memory;
         w.WriteLine(plan.Kind switch
         {
             MainKind.Fixed => $"main: {plan.Main!.Name} (non-PIE: owns memory, table and stack; libraries' data from its {memory.Allocator ?? "(no allocator)"})",
             // A PIE main and a side module look alike (both relocatable); only a command has _start.
-            MainKind.Relocatable when plan.Main!.Module.FindExport("_start") is null => $"root: {plan.Main.Name} (relocatable, no _start: a library or a reactor)",
+            MainKind.Relocatable when IsLibrary(plan, plan.Main!) => $"root: {plan.Main!.Name} (relocatable, no _start: a library or a reactor)",
             MainKind.Relocatable => $"main: {plan.Main!.Name} (PIE)",
             _ => "main: none (host)",
         });
-        // Libraries, then a PIE main (which has a region of its own in the block too).
+        // Libraries, then a PIE main (which has a region of its own in the block too), then what could not be loaded.
         var placed = plan.Modules.Where(m => !m.IsMain).Concat(plan.Main is { IsRelocatable: true } pie ? [pie] : []);
         terminal.Rows(
             w,
@@ -100,10 +182,14 @@ internal static class LddCommand
             {
                 m.Name, m.IsMain ? "" : m.Path ?? "(bytes)", Place(plan, m.MemoryOffset), m.MemorySize.ToString(CultureInfo.InvariantCulture),
                 string.Create(CultureInfo.InvariantCulture, $"+{m.TableOffset}"), m.TableSize.ToString(CultureInfo.InvariantCulture), m.TlsOffset is { } tls ? Place(plan, tls) : "",
-            }),
-            r => r[1].Length == 0
+            }).Concat((missing ?? []).Select(m => new[] { m.Name, MissingText(m), "", "", "", "", "" })),
+            r => r[2].Length == 0
+                ? $"\t{r[0]} => {r[1]}"
+                : r[1].Length == 0
                 ? $"\t{r[0]} (memory {r[2]}, {r[3]} bytes; table {r[4]}, {r[5]} slots{(r[6].Length > 0 ? "; TLS block " + r[6] : "")})"
-                : $"\t{r[0]} => {r[1]} (memory {r[2]}, {r[3]} bytes; table {r[4]}, {r[5]} slots{(r[6].Length > 0 ? "; TLS block " + r[6] : "")})");
+                : $"\t{r[0]} => {r[1]} (memory {r[2]}, {r[3]} bytes; table {r[4]}, {r[5]} slots{(r[6].Length > 0 ? "; TLS block " + r[6] : "")})",
+            // What goes first when the terminal is narrow: the TLS block, then the table, then the memory region.
+            dropOrder: [6, 5, 4, 3, 2]);
 
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"libraries' block: {memory.BlockSize} bytes, alignment {memory.BlockAlignment}; table block: {plan.TableBlockSize} slots ({plan.Slots.Count(s => s.Location == SlotLocation.Block)} function slots)"));

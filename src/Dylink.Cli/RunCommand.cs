@@ -207,12 +207,7 @@ internal static class RunCommand
     /// </summary>
     private static int Invoke(DynamicLinker linker, string mainPath, string name, IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)
     {
-        GuestFunction function;
-        try
-        {
-            function = linker.GetFunction(name);
-        }
-        catch (KeyNotFoundException)
+        if (linker.TryGetFunction(name) is not { } function)
         {
             stderr.WriteLine($"dylink: --invoke: no module of {Path.GetFileName(mainPath)}'s program exports a function '{name}'");
             return LoadFailure;

@@ -41,18 +41,34 @@ public sealed record Terminal(bool Output, bool Error, int Width = 100, bool Col
 
     /// <summary>
     /// Writes rows: as a table on a terminal, else as <paramref name="plainHeader"/> (if any) and one
-    /// <paramref name="plainLine"/> per row. A header starting with '&gt;' is a right-aligned (numeric) column.
+    /// <paramref name="plainLine"/> per row. A header starting with '&gt;' is a right-aligned (numeric) column. The table
+    /// shows only the columns that hold something and never cuts a cell (a path cut into pieces cannot be copied): when
+    /// it is wider than the terminal, the columns in <paramref name="dropOrder"/> go first, one by one, and if it still
+    /// does not fit the rows are written as plain lines, which the terminal wraps whole.
     /// </summary>
-    internal void Rows(TextWriter w, string[] headers, IEnumerable<string[]> rows, Func<string[], string> plainLine, string? plainHeader = null)
+    internal void Rows(TextWriter w, string[] headers, IEnumerable<string[]> rows, Func<string[], string> plainLine, string? plainHeader = null,
+        IReadOnlyList<int>? dropOrder = null)
     {
-        if (!Output)
+        var all = rows.ToList();
+        var shown = Enumerable.Range(0, headers.Length).Where(c => all.Count == 0 || all.Exists(r => r[c].Length > 0)).ToList();
+        foreach (var column in dropOrder ?? [])
+        {
+            if (TableWidth(headers, all, shown) <= Width)
+            {
+                break;
+            }
+
+            shown.Remove(column);
+        }
+
+        if (!Output || TableWidth(headers, all, shown) > Width)
         {
             if (plainHeader is not null)
             {
                 w.WriteLine(plainHeader);
             }
 
-            foreach (var row in rows)
+            foreach (var row in all)
             {
                 w.WriteLine(plainLine(row));
             }
@@ -61,20 +77,25 @@ public sealed record Terminal(bool Output, bool Error, int Width = 100, bool Col
         }
 
         var table = new Table().Border(TableBorder.Rounded);
-        foreach (var h in headers)
+        foreach (var h in shown.Select(c => headers[c]))
         {
-            var column = new TableColumn(new Spectre.Console.Text(h.TrimStart('>'), new Style(decoration: Decoration.Bold)));
+            var column = new TableColumn(new Spectre.Console.Text(h.TrimStart('>'), new Style(decoration: Decoration.Bold))).NoWrap();
             table.AddColumn(h.StartsWith('>') ? column.RightAligned() : column);
         }
 
-        foreach (var row in rows)
+        foreach (var row in all)
         {
             // Text, not markup: module and symbol names may contain '[' and ']'.
-            table.AddRow(row.Select(cell => (IRenderable)new Spectre.Console.Text(cell)).ToArray());
+            table.AddRow(shown.Select(c => (IRenderable)new Spectre.Console.Text(row[c])).ToArray());
         }
 
         SpectreConsole(w).Write(table);
     }
+
+    /// <summary>The width of the table with every cell whole: per column its widest cell, a space either side and a
+    /// border, plus the closing border.</summary>
+    private static int TableWidth(string[] headers, List<string[]> rows, List<int> shown) =>
+        1 + shown.Sum(c => Math.Max(headers[c].TrimStart('>').Length, rows.Count == 0 ? 0 : rows.Max(r => r[c].Length)) + 3);
 
     private IAnsiConsole SpectreConsole(TextWriter w)
     {

@@ -28,7 +28,7 @@ public static class GuestPaths
         ArgumentNullException.ThrowIfNull(guestName);
         if (options.AllowAnyLibraryPath)
         {
-            return (guestName, options);
+            return (guestName, options with { Requester = LibraryRequester.Dlopen });
         }
 
         // An explicit sandbox stays as strict as it was configured; otherwise the guest reaches the library search path
@@ -36,7 +36,7 @@ public static class GuestPaths
         IReadOnlyList<string> allowed = options.AllowedDirectories ??
             [.. options.SearchPaths, .. options.LibraryPath, .. mainDirectory is null ? [] : new[] { mainDirectory },
                 .. options.GuestDirectories.Select(d => d.HostPath)];
-        var confined = options with { AllowedDirectories = allowed, ConcealRefusals = true };
+        var confined = options with { AllowedDirectories = allowed, ConcealRefusals = true, Requester = LibraryRequester.Dlopen };
         if (!guestName.Contains('/', StringComparison.Ordinal))
         {
             return (guestName, confined);

@@ -10,6 +10,13 @@ namespace Dylink.Linking;
 internal sealed record LoadedModule(string Name, string? Path, WasmModule Module, string? NeededBy)
 {
     public List<int> Needed { get; } = [];
+
+    /// <summary>Who asked for it when that was not a NEEDED entry (<c>-l</c>, <c>--preload</c>, <c>Open</c>, <c>dlopen</c>,
+    /// <c>Reload</c>): messages about it blame the request, not the main its search started from.</summary>
+    public string? RequestedBy { get; init; }
+
+    /// <summary>" (requested by -l)", " (needed by main.wasm)", or "" for the main: the end of every message about it.</summary>
+    public string Blame => LibraryLoader.Blame(RequestedBy, NeededBy);
 }
 
 /// <summary>
@@ -66,12 +73,15 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors, Pr
 
     public ModuleList Modules { get; } = new(scope);
 
+    /// <summary>Every library this run could not load, in the order tried.</summary>
+    public List<MissingLibrary> Missing { get; } = [];
+
     /// <summary>Loads the whole program breadth-first. Returns the main's index, or -1 without a wasm main.</summary>
     public int LoadProgram(LoadedModule? main)
     {
         foreach (var preload in options.Preload)
         {
-            Load(preload, null);
+            Load(preload, null, "--preload");
         }
 
         var mainIndex = main is null ? -1 : Add(main);
@@ -80,17 +90,18 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors, Pr
             // Without a wasm main, -l libraries are the program's top level.
             foreach (var library in options.Libraries)
             {
-                Load(library, null);
+                Load(library, null, "-l");
             }
         }
 
         // Modules doubles as the breadth-first queue: every newly loaded module is appended and visited in turn.
         for (var i = 0; i < Modules.Count; i++)
         {
-            var needed = Modules[i].Module.Dylink?.Needed ?? [];
-            foreach (var name in i == mainIndex ? needed.Concat(options.Libraries) : needed)
+            var needed = (Modules[i].Module.Dylink?.Needed ?? []).Select(name => (name, (string?)null));
+            // -l libraries are searched from the main, but they are the command line's request, not the main's.
+            foreach (var (name, requester) in i == mainIndex ? needed.Concat(options.Libraries.Select(l => (l, (string?)"-l"))) : needed)
             {
-                if (Load(name, i) is { } dependency && !Modules[i].Needed.Contains(dependency))
+                if (Load(name, i, requester) is { } dependency && !Modules[i].Needed.Contains(dependency))
                 {
                     Modules[i].Needed.Add(dependency);
                 }
@@ -109,9 +120,10 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors, Pr
     public int? LoadRoot(string name, int? searchFrom, bool fresh = false)
     {
         var first = Modules.Count;
+        var requester = fresh ? "Reload" : options.Requester == LibraryRequester.Dlopen ? "dlopen" : "Open";
         if (string.IsNullOrEmpty(name))
         {
-            errors.Add("dlopen: the library name is empty");
+            errors.Add($"{requester}: the library name is empty");
             return null;
         }
 
@@ -125,7 +137,7 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors, Pr
             }
         }
 
-        var root = Load(name, searchFrom);
+        var root = Load(name, searchFrom, requester);
         for (var i = first; i < Modules.Count; i++)
         {
             foreach (var needed in Modules[i].Module.Dylink?.Needed ?? [])
@@ -152,7 +164,10 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors, Pr
         return index;
     }
 
-    private int? Load(string name, int? neededBy)
+    /// <param name="name">The library name or path.</param>
+    /// <param name="neededBy">The module whose search rules apply (and who needs it, unless <paramref name="requester"/> says otherwise).</param>
+    /// <param name="requester">Who asked, when that was not <paramref name="neededBy"/>'s NEEDED list.</param>
+    private int? Load(string name, int? neededBy, string? requester = null)
     {
         if (Known(_byName, name, scope is null ? null : scope.FirstLiveNamed) is { } known)
         {
@@ -160,11 +175,12 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors, Pr
         }
 
         var parent = neededBy is { } p ? Modules[p] : null;
+        var blame = Blame(requester, parent?.Name);
         if (Find(name, parent) is not { } path)
         {
             // Past the reported limit only the count matters: do not format a search list per missing name.
-            errors.Add(errors.Count < LinkPlanner.ErrorLimit && !options.ConcealRefusals ? NotFound(name, parent) : $"{name}: library not found");
-            return null;
+            return Fail(name, requester ?? parent?.Name, true,
+                errors.Count < LinkPlanner.ErrorLimit && !options.ConcealRefusals ? NotFound(name, parent, blame) : $"{name}: library not found{blame}");
         }
 
         var full = Path.GetFullPath(path);
@@ -177,8 +193,7 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors, Pr
         // Live modules count, unloaded ones do not: a program may open and close libraries for ever.
         if ((scope?.LiveCount ?? 0) + Modules.New.Count >= options.MaxModules)
         {
-            errors.Add($"{name}: too many modules: the limit is {options.MaxModules}{NeededBySuffix(parent)}");
-            return null;
+            return Fail(name, requester ?? parent?.Name, false, $"{name}: too many modules: the limit is {options.MaxModules}{blame}");
         }
 
         byte[] bytes;
@@ -190,29 +205,33 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors, Pr
         }
         catch (Exception e) when (options.ConcealRefusals && e is IOException or UnauthorizedAccessException)
         {
-            errors.Add($"{name}: library not found"); // what a guest may not reach, it may not learn about either
-            return null;
+            // What a guest may not reach, it may not learn about either.
+            return Fail(name, requester ?? parent?.Name, true, $"{name}: library not found{blame}");
         }
         catch (ModuleRefusedException e)
         {
-            errors.Add($"{name}: {e.Message}{NeededBySuffix(parent)}");
-            return null;
+            return Fail(name, requester ?? parent?.Name, false, $"{name}: {e.Message}{blame}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            errors.Add($"{name}: cannot read {path}{NeededBySuffix(parent)}: {e.Message}");
-            return null;
+            return Fail(name, requester ?? parent?.Name, false, $"{name}: cannot read {path}{blame}: {e.Message}");
         }
 
         try
         {
-            return Add(new LoadedModule(name, path, WasmModule.Parse(bytes, path), parent?.Name));
+            return Add(new LoadedModule(name, path, WasmModule.Parse(bytes, path), parent?.Name) { RequestedBy = requester });
         }
         catch (WasmFormatException e)
         {
-            errors.Add(e.Message + NeededBySuffix(parent));
-            return null;
+            return Fail(name, requester ?? parent?.Name, false, e.Message + blame);
         }
+    }
+
+    private int? Fail(string name, string? requestedBy, bool notFound, string message)
+    {
+        errors.Add(message);
+        Missing.Add(new MissingLibrary(name, requestedBy, notFound, message));
+        return null;
     }
 
     private int? Known(Dictionary<string, int> loadedNow, string key, Func<string, int?>? loadedEarlier) =>
@@ -237,8 +256,11 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors, Pr
         return (origin is null ? dirs : dirs.Append(origin)).Distinct(StringComparer.Ordinal);
     }
 
-    private string NotFound(string name, LoadedModule? parent) =>
-        $"{name}: library not found{NeededBySuffix(parent)}; searched: {string.Join(", ", name.Contains('/', StringComparison.Ordinal) ? [name] : SearchDirectories(parent))}";
+    private string NotFound(string name, LoadedModule? parent, string blame) =>
+        $"{name}: library not found{blame}; searched: {string.Join(", ", name.Contains('/', StringComparison.Ordinal) ? [name] : SearchDirectories(parent))}";
 
-    private static string NeededBySuffix(LoadedModule? parent) => parent is null ? "" : $" (needed by {parent.Name})";
+    /// <summary>The end of a message about a library: who asked for it. A request that did not come from a NEEDED list
+    /// (<c>-l</c>, <c>Open</c>, …) is named as such, since the module its search starts from did not ask for anything.</summary>
+    internal static string Blame(string? requester, string? neededBy) =>
+        requester is not null ? $" (requested by {requester})" : neededBy is not null ? $" (needed by {neededBy})" : "";
 }

@@ -81,6 +81,11 @@ public sealed record LinkOptions
     /// searched: set for loads a guest asks for, so that it cannot learn which host paths exist.</summary>
     public bool ConcealRefusals { get; init; }
 
+    /// <summary>Who asks for the library a <see cref="LinkPlanner.PlanOpen"/> loads (the host's <c>Open</c> by default; a
+    /// guest's <c>dlopen</c> sets <see cref="LibraryRequester.Dlopen"/>): its messages name that request, as
+    /// "(requested by Open)", rather than the main module its search starts from.</summary>
+    public LibraryRequester Requester { get; init; }
+
     /// <summary>Stack size when the loader creates the stack (PIE or host main).</summary>
     public uint StackSize { get; init; } = 1024 * 1024;
 

@@ -12,7 +12,21 @@ public static class LinkPlanner
     /// <summary>Plans the program whose main module is the file at <paramref name="mainPath"/>.</summary>
     /// <exception cref="LinkException">Libraries are missing, symbols undefined, or imports mismatched.</exception>
     /// <exception cref="WasmFormatException">The main module is malformed.</exception>
-    public static LinkPlan Plan(string mainPath, LinkOptions options)
+    public static LinkPlan Plan(string mainPath, LinkOptions options) =>
+        Run(ReadMain(mainPath, options), options, strict: true).Plan!;
+
+    /// <summary>
+    /// Looks at the program whose main module is the file at <paramref name="mainPath"/> as <see cref="Plan(string, LinkOptions)"/>
+    /// would, but reports instead of throwing, and goes on past a missing library or an undefined symbol: what loaded,
+    /// what did not, every undefined symbol with the module that needs it, and the plan as far as it could be made
+    /// (<c>dylink ldd</c>). Pure, like <see cref="Plan(string, LinkOptions)"/>.
+    /// </summary>
+    /// <exception cref="LinkException">The main module cannot be read.</exception>
+    /// <exception cref="WasmFormatException">The main module is malformed.</exception>
+    public static LinkReport Inspect(string mainPath, LinkOptions options) =>
+        Run(ReadMain(mainPath, options), options, strict: false);
+
+    private static LoadedModule ReadMain(string mainPath, LinkOptions options)
     {
         ArgumentNullException.ThrowIfNull(mainPath);
         ArgumentNullException.ThrowIfNull(options);
@@ -25,14 +39,15 @@ public static class LinkPlanner
         }
         catch (ModuleRefusedException e)
         {
-            throw new LinkException(mainPath, [$"{mainPath}: {e.Message}"], e);
+            // A refusal names the path already ("main.wasm is a directory").
+            throw new LinkException(mainPath, [e.Message], e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new LinkException(mainPath, [$"{mainPath}: cannot read: {(e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message)}"], e);
         }
 
-        return Plan(new LoadedModule(Path.GetFileName(mainPath), mainPath, WasmModule.Parse(bytes, mainPath), null), options);
+        return new LoadedModule(Path.GetFileName(mainPath), mainPath, WasmModule.Parse(bytes, mainPath), null);
     }
 
     /// <summary>Plans the program whose main module is given as bytes; its NEEDED entries are searched as usual, with
@@ -43,7 +58,7 @@ public static class LinkPlanner
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(options);
-        return Plan(new LoadedModule(name, null, WasmModule.Parse(mainBytes, name), null), options);
+        return Run(new LoadedModule(name, null, WasmModule.Parse(mainBytes, name), null), options, strict: true).Plan!;
     }
 
     /// <summary>Plans a program with no wasm main: the host supplies memory, table and <see cref="LinkOptions.HostSymbols"/>,
@@ -52,33 +67,60 @@ public static class LinkPlanner
     public static LinkPlan PlanHosted(LinkOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return Plan((LoadedModule?)null, options);
+        return Run(null, options, strict: true).Plan!;
     }
 
-    private static LinkPlan Plan(LoadedModule? main, LinkOptions options)
+    /// <summary>
+    /// One planning run. Strict (<see cref="Plan(string, LinkOptions)"/>): stops at the first stage with errors (loading,
+    /// then module kinds, then binding) and throws them all. Not strict (<see cref="Inspect"/>): goes on as far as the
+    /// modules it has allow, and reports.
+    /// </summary>
+    private static LinkReport Run(LoadedModule? main, LinkOptions options, bool strict)
     {
         var errors = new List<string>();
         var loader = new LibraryLoader(options, errors);
         var mainIndex = loader.LoadProgram(main);
         var rootName = main?.Name ?? "program";
-        ThrowIfAny(rootName, errors);
+        ThrowIfAny(rootName, errors, strict);
 
         var modules = loader.Modules;
         var kind = main is null ? MainKind.Host : IsRelocatableMain(main.Module) ? MainKind.Relocatable : MainKind.Fixed;
-        for (var i = 0; i < modules.Count; i++)
+        var before = errors.Count;
+        CheckLibraries(modules.New.Where((_, i) => i != mainIndex), errors);
+        ThrowIfAny(rootName, errors, strict);
+
+        // A module that is not a library has no region to lay out: an inspection then reports without a plan.
+        var undefined = new List<UndefinedSymbol>();
+        var plan = errors.Count == before ? new PlanContext(modules, mainIndex, kind, options, errors, undefined: undefined).Build() : null;
+        ThrowIfAny(rootName, errors, strict);
+        var reported = modules.New.Select((m, i) => new ReportedModule(m.Name, m.Path, i == mainIndex, m.NeededBy)).ToList();
+        return new LinkReport(reported, plan, loader.Missing, undefined, errors.Distinct().ToList());
+    }
+
+    /// <summary>Refuses, among modules loaded as libraries, one without dylink.0 and a whole program (its own memory and
+    /// table, <c>_start</c>), each with who asked for it.</summary>
+    private static void CheckLibraries(IEnumerable<LoadedModule> libraries, List<string> errors)
+    {
+        foreach (var m in libraries)
         {
-            if (i != mainIndex && modules[i].Module.Dylink is null)
+            if (m.Module.Dylink is null)
             {
-                errors.Add($"{modules[i].Name}: not a shared library: it has no dylink.0 section");
+                errors.Add($"{m.Name}: not a shared library: it has no dylink.0 section{m.Blame}");
+            }
+            else if (IsProgram(m.Module))
+            {
+                // wasm-ld writes dylink.0 into a program linked with --unresolved-symbols=import-dynamic, so the section
+                // alone does not make a library; loading it would give it a second memory and table of its own.
+                errors.Add($"{m.Name}: is a program, not a shared library: it has its own memory and table and exports _start{m.Blame}; "
+                    + "build a library with -shared -fPIC (clang --target=wasm32-wasi -shared -fPIC -o lib.so …, or emcc -sSIDE_MODULE=1)");
             }
         }
-
-        ThrowIfAny(rootName, errors);
-        var context = new PlanContext(modules, mainIndex, kind, options, errors);
-        var plan = context.Build();
-        ThrowIfAny(rootName, errors);
-        return plan;
     }
+
+    /// <summary>A whole program: defines (not imports) its memory and table and exports <c>_start</c>.</summary>
+    private static bool IsProgram(WasmModule module) =>
+        module.Memories.Length > 0 && module.Tables.Length > 0
+        && module.Exports.Any(e => e.Name == WellKnownSymbols.Start && e.Kind == ExternalKind.Function);
 
     /// <summary>
     /// Plans a <c>dlopen</c>: loads <paramref name="name"/> and whatever it needs that is not loaded yet, and binds the
@@ -101,11 +143,7 @@ public static class LinkPlanner
         var main = scope.Initial.Main;
         var root = loader.LoadRoot(name, main?.Index, fresh);
         ThrowIfAny(name, errors);
-        foreach (var m in loader.Modules.New.Where(m => m.Module.Dylink is null))
-        {
-            errors.Add($"{m.Name}: not a shared library: it has no dylink.0 section");
-        }
-
+        CheckLibraries(loader.Modules.New, errors);
         ThrowIfAny(name, errors);
         var context = new PlanContext(loader.Modules, main?.Index ?? -1, scope.Initial.Kind, options, errors, scope, root!.Value);
         var plan = context.Build();
@@ -127,9 +165,9 @@ public static class LinkPlanner
     /// <summary>Most errors one link reports (lld's default <c>--error-limit</c>); the rest are counted.</summary>
     public const int ErrorLimit = 20;
 
-    private static void ThrowIfAny(string rootName, List<string> errors)
+    private static void ThrowIfAny(string rootName, List<string> errors, bool strict = true)
     {
-        if (errors.Count == 0)
+        if (errors.Count == 0 || !strict)
         {
             return;
         }

@@ -89,7 +89,8 @@ public sealed partial class FileModuleSource : IModuleSource
         using var handle = OpenedFile.Open(path);
         if (handle.Kind is { } kind)
         {
-            throw new ModuleRefusedException($"{path} is {kind}, not a regular file");
+            // "is a directory" says it all (a directory is the usual slip); the rarer kinds say what was wanted instead.
+            throw new ModuleRefusedException(kind == "a directory" ? $"{path} is a directory" : $"{path} is {kind}, not a regular file");
         }
 
         if (options.AllowedDirectories is not null && Sandbox.RefuseRealPath(options, path, handle.RealPath()) is { } escaped)

@@ -8,7 +8,7 @@ namespace Dylink.Linking;
 /// <c>scope.Modules.Count</c> exist already and only the others are laid out, bound and initialised; nothing here walks the
 /// earlier modules, so a plan costs the same however many libraries the program loaded and unloaded before.</remarks>
 internal sealed partial class PlanContext(ModuleList modules, int mainIndex, MainKind kind, LinkOptions options, List<string> errors,
-    ProgramScope? scope = null, int? root = null)
+    ProgramScope? scope = null, int? root = null, List<UndefinedSymbol>? undefined = null)
 {
     private readonly int _first = modules.First;
     private SymbolTable _symbols = new();
@@ -360,7 +360,9 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
     {
         if (!IsWeak(importer, import))
         {
-            errors.Add($"{NameOf(importer)}: undefined symbol: {import.Name} ({what})");
+            var message = $"{NameOf(importer)}: undefined symbol: {import.Name} ({what})";
+            errors.Add(message);
+            undefined?.Add(new UndefinedSymbol(NameOf(importer), import.Name, what, message));
         }
 
         return new WeakUndefinedBinding(import);

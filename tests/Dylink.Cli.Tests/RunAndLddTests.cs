@@ -31,7 +31,7 @@ public class RunAndLddTests
         var (code, _, stderr) = CliRunner.Run("run", "-l", "libnope.so", Fixtures.PathOf("host-libc.wasm"));
         Assert.Equal(127, code);
         // Symbols are not resolved while libraries are missing: that would only add noise.
-        Assert.Equal($"dylink: libnope.so: library not found (needed by host-libc.wasm); searched: {Fixtures.BinDir}\n", stderr);
+        Assert.Equal($"dylink: libnope.so: library not found (requested by -l); searched: {Fixtures.BinDir}\n", stderr);
     }
 
     [Fact]
@@ -143,7 +143,7 @@ public class RunAndLddTests
         var (code, _, stderr) = CliRunner.Run("run", "--library-sandbox", "-l", Fixtures.PathOf("libhello.so"), E2e("basics"));
         Assert.Equal(127, code);
         // Paths under the fixture folder are shown relative to it.
-        Assert.Equal("dylink: libhello.so: libhello.so is outside the allowed library directories (e2e/basics) (needed by main.wasm)\n", stderr);
+        Assert.Equal("dylink: libhello.so: libhello.so is outside the allowed library directories (e2e/basics) (requested by -l)\n", stderr);
     }
 
     [Fact]
@@ -241,7 +241,8 @@ public class RunAndLddTests
     {
         var (code, stdout, stderr) = CliRunner.Run("ldd", Fixtures.PathOf("tls/libtls_use.so"));
         Assert.Equal(127, code);
-        Assert.Equal("", stdout);
+        // The tree is still shown; the reason it would not load is on stderr.
+        Assert.StartsWith("root: libtls_use.so (relocatable, no _start", stdout, StringComparison.Ordinal);
         Assert.Equal(
             "dylink: libtls_use.so: imports a shared memory (it was built for threads); Wasmtime's .NET embedding cannot create shared memories\n" +
             "dylink: libtls_def.so: imports a shared memory (it was built for threads); Wasmtime's .NET embedding cannot create shared memories\n",
@@ -253,7 +254,8 @@ public class RunAndLddTests
     {
         // Real clang-19 -pthread output linked without --shared-memory: __tls_base is the constant 0.
         var (code, stdout, stderr) = CliRunner.Run("ldd", Fixtures.PathOf("tls/broken/libtls_noshm.so"));
-        Assert.Equal((127, ""), (code, stdout));
+        Assert.Equal(127, code);
+        Assert.StartsWith("root: libtls_noshm.so (relocatable, no _start", stdout, StringComparison.Ordinal);
         Assert.Equal("dylink: libtls_noshm.so: defines thread-local tls_counter but exports no TLS block (__wasm_init_tls, __tls_size, __tls_align), so its thread-locals cannot be placed: wasm-ld writes such a module for -pthread or -matomics without --shared-memory (its __tls_base is the constant 0) or without --export-if-defined for the three; see docs/threads.md\n", stderr);
     }
 
@@ -285,11 +287,80 @@ public class RunAndLddTests
     }
 
     [Fact]
-    public void Ldd_Failure_Exits127()
+    public void Ldd_UndefinedSymbol_ShowsTheTree_ThenTheSymbolWithWhoNeedsIt_AndExits127()
     {
-        var (code, _, stderr) = CliRunner.Run("ldd", Fixtures.PathOf("host-libc.wasm"));
+        var (code, stdout, stderr) = CliRunner.Run("ldd", Fixtures.PathOf("host-libc.wasm"));
         Assert.Equal(127, code);
-        Assert.Equal("dylink: host-libc.wasm: undefined symbol: side_hello (function (i32) -> i32)\n", stderr);
+        Assert.StartsWith("main: host-libc.wasm (non-PIE", stdout, StringComparison.Ordinal);
+        Assert.Contains("\nconstructor order: host-libc.wasm\n", stdout, StringComparison.Ordinal);
+        Assert.EndsWith("\nundefined symbol: side_hello\t(host-libc.wasm)\n", stdout, StringComparison.Ordinal);
+        Assert.Equal("", stderr);
+    }
+
+    [Fact]
+    public void Ldd_MissingLibrary_IsNotFoundInTheTree_AndTheRestIsShown()
+    {
+        var dir = Directory.CreateTempSubdirectory("dylink-ldd").FullName;
+        // A PIE main needing libhello.so (there) and libgone.so (not), and calling gone() that only libgone.so would define.
+        File.WriteAllBytes(Path.Combine(dir, "main.wasm"), Wasmtime.Module.ConvertText("""
+            (module
+              (@dylink.0 (mem-info (memory 0 0)) (needed "libhello.so" "libgone.so"))
+              (import "env" "memory" (memory 0))
+              (import "env" "__memory_base" (global i32))
+              (import "env" "gone" (func))
+              (func (export "_start")))
+            """));
+        File.Copy(Path.Combine(Fixtures.RepoRoot, "examples", "hello", "libhello.so"), Path.Combine(dir, "libhello.so"));
+        var (code, stdout, stderr) = CliRunner.Run("ldd", "-l", "libnope.so", Path.Combine(dir, "main.wasm"));
+        Assert.Equal(127, code);
+        var lines = stdout.Split('\n');
+        Assert.Equal("main: main.wasm (PIE)", lines[0]);
+        Assert.StartsWith($"\tlibhello.so => {Path.Combine(dir, "libhello.so")} (memory 0x", lines[1], StringComparison.Ordinal);
+        Assert.Equal(["\tlibgone.so => not found", "\tlibnope.so => not found"], lines[3..5]);
+        // libhello.so's libc imports and the main's gone(), each with the module that needs it.
+        Assert.Contains("undefined symbol: gone\t(main.wasm)", lines);
+        Assert.Contains("undefined symbol: printf\t(libhello.so)", lines);
+        Assert.Equal(
+            $"dylink: libgone.so: library not found (needed by main.wasm); searched: {dir}\n"
+            + $"dylink: libnope.so: library not found (requested by -l); searched: {dir}\n",
+            stderr);
+    }
+
+    [Fact]
+    public void Ldd_LoneLibrary_ShowsItsTree_AndTheSymbolsAMainWouldProvide()
+    {
+        var plugins = Path.Combine(Fixtures.RepoRoot, "examples", "plugin-host", "plugins");
+        var (code, stdout, stderr) = CliRunner.Run("ldd", Path.Combine(plugins, "libgreet.so"));
+        Assert.Equal((0, ""), (code, stderr));
+        var lines = stdout.Split('\n');
+        Assert.Equal("root: libgreet.so (relocatable, no _start: a library or a reactor)", lines[0]);
+        Assert.StartsWith($"\tlibsdk.so => {Path.Combine(plugins, "libsdk.so")} (memory 0x", lines[1], StringComparison.Ordinal);
+        Assert.Contains("undefined symbol: host_log\t(libsdk.so)", lines);
+        Assert.Contains("note: libgreet.so is a library, not a program: the main that loads it would normally provide the undefined symbols above", lines);
+        // A library that is missing still counts.
+        Assert.Equal(127, CliRunner.Run("ldd", "-l", "libnope.so", Path.Combine(plugins, "libgreet.so")).Code);
+    }
+
+    [Fact]
+    public void Ldd_UnreadableOrMalformedFile_IsBadInput_AsItsHelpSays()
+    {
+        var dir = Directory.CreateTempSubdirectory("dylink-ldd").FullName;
+        Assert.Equal((2, "", $"dylink: {dir} is a directory\n"), CliRunner.Run("ldd", dir));
+        var bad = Path.Combine(dir, "bad.wasm");
+        File.WriteAllBytes(bad, [0, 0x61, 0x73, 0x6d, 2, 0, 0, 0]);
+        Assert.Equal((2, "", $"dylink: {bad}: unsupported binary version 0x2 (expected 0x1) (at offset 0x4)\n"), CliRunner.Run("ldd", bad));
+        Assert.Contains("  2    the input cannot be read", CliRunner.Run("ldd", "--help").Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ldd_GraphJsonAndUnused_OfAProgramThatWouldNotLoad_GiveTheErrorsOnly()
+    {
+        foreach (var option in new[] { "--json", "-u", "--graph=svg" })
+        {
+            Assert.Equal(
+                (127, "", "dylink: host-libc.wasm: undefined symbol: side_hello (function (i32) -> i32)\n"),
+                CliRunner.Run("ldd", option, Fixtures.PathOf("host-libc.wasm")));
+        }
     }
 
     [Fact]

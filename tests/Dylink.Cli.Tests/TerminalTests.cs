@@ -47,6 +47,30 @@ public class TerminalTests
     }
 
     [Fact]
+    public void Ldd_Table_ShowsOnlyColumnsThatHoldSomething_AndNeverCutsAPath()
+    {
+        var host = Path.Combine(Hello, "host.wasm");
+        var path = Path.Combine(Hello, "libhello.so");
+        string[] Lines(int width) => Run(new Terminal(Output: true, Error: false, Width: width), "ldd", host).Stdout.Split('\n');
+        string Header(int width) => Lines(width).First(l => l.StartsWith("│ Module", StringComparison.Ordinal));
+
+        // No module has a TLS block: no TLS column, however wide the terminal.
+        Assert.Matches(@"^│ Module +│ Path +│ Memory +│ Bytes │ Table │ Slots │$", Header(200));
+        // Narrower: the table, then the memory columns go, rightmost first; the path stays whole on one line.
+        Assert.Matches(@"^│ Module +│ Path +│ Memory +│ Bytes │$", Header(80));
+        Assert.Matches(@"^│ Module +│ Path +│$", Header(60));
+        foreach (var width in new[] { 200, 80, 60 })
+        {
+            Assert.Contains(Lines(width), l => l.Contains("│ " + path + " ", StringComparison.Ordinal));
+            // The table fits (the prose lines around it are the terminal's to wrap).
+            Assert.All(Lines(width).Where(l => l.Length > 0 && "╭│├╰".Contains(l[0], StringComparison.Ordinal)), l => Assert.True(l.Length <= width, l));
+        }
+
+        // Too narrow even for the path: the plain lines, whole, for the terminal to wrap.
+        Assert.Contains($"\tlibhello.so => {path} (memory block+0x0, 60 bytes; table +0, 0 slots)", Lines(40));
+    }
+
+    [Fact]
     public void Color_OnlyWhenAsked()
     {
         var (_, table, _) = Run(new Terminal(Output: true, Error: false, Width: 100, Color: true), "nm", Path.Combine(Hello, "libhello.so"));

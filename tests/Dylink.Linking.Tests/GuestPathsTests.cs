@@ -43,7 +43,7 @@ public class GuestPathsTests
         var sandboxed = new LinkOptions { AllowedDirectories = ["/only"], GuestDirectories = View };
         Assert.Equal(["/only"], GuestPaths.Confine(sandboxed, "/usr/local/libx.so", null)!.Value.Options.AllowedDirectories);
         var open = new LinkOptions { AllowAnyLibraryPath = true };
-        Assert.Equal(("/etc/libx.so", open), GuestPaths.Confine(open, "/etc/libx.so", null));
+        Assert.Equal(("/etc/libx.so", open with { Requester = LibraryRequester.Dlopen }), GuestPaths.Confine(open, "/etc/libx.so", null));
         Assert.Null(GuestPaths.Confine(new LinkOptions { GuestDirectories = View }, "/etc/libx.so", null));
     }
 
@@ -53,8 +53,8 @@ public class GuestPathsTests
         var source = new InMemorySource().Add("libx.so", InMemorySource.Side(""));
         var options = new LinkOptions { Source = source, SearchPaths = [InMemorySource.Dir], AllowedDirectories = ["/other"], ConcealRefusals = true };
         var outside = Assert.Throws<LinkException>(() => LinkPlanner.PlanHosted(options with { Libraries = ["libx.so"] }));
-        Assert.Equal(["libx.so: library not found"], outside.Errors);
+        Assert.Equal(["libx.so: library not found (requested by -l)"], outside.Errors);
         var missing = Assert.Throws<LinkException>(() => LinkPlanner.PlanHosted(options with { Libraries = ["liby.so"] }));
-        Assert.Equal(["liby.so: library not found"], missing.Errors);
+        Assert.Equal(["liby.so: library not found (requested by -l)"], missing.Errors);
     }
 }

@@ -13,7 +13,7 @@ public sealed class LimitsAndSandboxTests : IDisposable
     {
         var source = new InMemorySource().Add("liba.so", Side("")).Add("libb.so", Side(""));
         var e = Fails(() => LinkPlanner.PlanHosted(new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["liba.so", "libb.so"], MaxModules = 1 }));
-        Assert.Equal<string>(["libb.so: too many modules: the limit is 1"], e.Errors);
+        Assert.Equal<string>(["libb.so: too many modules: the limit is 1 (requested by -l)"], e.Errors);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class LimitsAndSandboxTests : IDisposable
         var path = Path.Combine(_dir, "libbig.so");
         File.WriteAllBytes(path, new byte[4096]);
         var e = Fails(() => LinkPlanner.PlanHosted(new LinkOptions { SearchPaths = [_dir], Libraries = ["libbig.so"], MaxFileSize = 1024 }));
-        Assert.Equal<string>([$"libbig.so: {path} has 4096 bytes, more than the limit of 1024"], e.Errors);
+        Assert.Equal<string>([$"libbig.so: {path} has 4096 bytes, more than the limit of 1024 (requested by -l)"], e.Errors);
     }
 
     [Fact]
@@ -55,11 +55,11 @@ public sealed class LimitsAndSandboxTests : IDisposable
 
         Assert.Single(LinkPlanner.PlanHosted(options with { Libraries = ["libok.so"] }).Modules);
         Assert.Equal<string>(
-            [$"liblink.so: {Path.Combine(allowed, "liblink.so")} is outside the allowed library directories ({allowed})"],
+            [$"liblink.so: {Path.Combine(allowed, "liblink.so")} is outside the allowed library directories ({allowed}) (requested by -l)"],
             Fails(() => LinkPlanner.PlanHosted(options with { Libraries = ["liblink.so"] })).Errors);
         var dotdot = Path.Combine(allowed, "..", "outside", "libevil.so");
         Assert.Equal<string>(
-            [$"{dotdot}: {dotdot} is outside the allowed library directories ({allowed})"],
+            [$"{dotdot}: {dotdot} is outside the allowed library directories ({allowed}) (requested by -l)"],
             Fails(() => LinkPlanner.PlanHosted(options with { Libraries = [dotdot] })).Errors);
         // allowed/escape -> outside/sub: for the kernel allowed/escape/../libevil.so is outside/libevil.so, but .NET
         // resolves ".." before links, so the file looked for is allowed/libevil.so, which does not exist.
@@ -67,10 +67,10 @@ public sealed class LimitsAndSandboxTests : IDisposable
         Directory.CreateSymbolicLink(Path.Combine(allowed, "escape"), Path.Combine(outside, "sub"));
         var escape = Path.Combine(allowed, "escape", "..", "libevil.so");
         var errors = Fails(() => LinkPlanner.PlanHosted(options with { Libraries = [escape] })).Errors;
-        Assert.Equal($"{escape}: library not found; searched: {escape}", Assert.Single(errors));
+        Assert.Equal($"{escape}: library not found (requested by -l); searched: {escape}", Assert.Single(errors));
         var absolute = Path.Combine(outside, "libevil.so");
         Assert.Equal<string>(
-            [$"{absolute}: {absolute} is outside the allowed library directories ({allowed})"],
+            [$"{absolute}: {absolute} is outside the allowed library directories ({allowed}) (requested by -l)"],
             Fails(() => LinkPlanner.PlanHosted(options with { Libraries = [absolute] })).Errors);
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using static Dylink.Linking.Tests.InMemorySource;
 
 namespace Dylink.Linking.Tests;
@@ -79,7 +80,7 @@ public class LinkErrorTests
     public void MissingLibrary_GivenAsAPath()
     {
         var source = new InMemorySource();
-        Assert.Equal(["/nowhere/libx.so: library not found; searched: /nowhere/libx.so"], Fails(() => source.PlanHosted("/nowhere/libx.so")).Errors);
+        Assert.Equal(["/nowhere/libx.so: library not found (requested by -l); searched: /nowhere/libx.so"], Fails(() => source.PlanHosted("/nowhere/libx.so")).Errors);
     }
 
     [Fact]
@@ -92,11 +93,124 @@ public class LinkErrorTests
         Assert.Equal(["/lib/libbad.so: unsupported binary version 0x2 (expected 0x1) (at offset 0x4) (needed by liba.so)"], e.Errors);
     }
 
+    /// <summary>A PIE main that needs <c>needed</c> and imports function <c>f</c>.</summary>
+    private static string PieMain(string needed) => $$"""
+        (module
+          (@dylink.0 (mem-info (memory 0 0)) (needed "{{needed}}"))
+          (import "env" "memory" (memory 0))
+          (import "env" "__memory_base" (global i32))
+          (import "env" "f" (func (result i32)))
+          (func (export "_start")))
+        """;
+
+    /// <summary>What wasm-ld writes for a program linked with --unresolved-symbols=import-dynamic: dylink.0, and its own
+    /// memory, table and _start.</summary>
+    private const string Program = """
+        (module
+          (@dylink.0 (mem-info (memory 0 0)))
+          (memory (export "memory") 1)
+          (table 1 funcref)
+          (func (export "_start")))
+        """;
+
+    [Fact]
+    public void LibraryFromDashL_IsRequestedByDashL_NotNeededByTheMain()
+    {
+        var source = new InMemorySource().Add("main.wasm", PieMain("liba.so")).Add("liba.so", Side("""(func (export "f") (result i32) (i32.const 1))"""));
+        Assert.Equal(
+            ["libnope.so: library not found (requested by -l); searched: /lib"],
+            Fails(() => source.Plan("main.wasm", new LinkOptions { Libraries = ["libnope.so"] })).Errors);
+        Assert.Equal(
+            ["libnope.so: library not found (requested by --preload); searched: /lib"],
+            Fails(() => source.Plan("main.wasm", new LinkOptions { Preload = ["libnope.so"] })).Errors);
+    }
+
+    [Fact]
+    public void LibraryFromOpenOrDlopen_IsRequestedBySo()
+    {
+        var source = new InMemorySource().Add("libstart.so", Side(""));
+        var scope = new ProgramScope(source.PlanHosted("libstart.so"), []);
+        var options = new LinkOptions { Source = source, SearchPaths = [Dir] };
+        Assert.Equal(
+            ["libnope.so: library not found (requested by Open); searched: /lib"],
+            Fails(() => LinkPlanner.PlanOpen(scope, "libnope.so", options)).Errors);
+        Assert.Equal(
+            ["libnope.so: library not found (requested by dlopen); searched: /lib"],
+            Fails(() => LinkPlanner.PlanOpen(scope, "libnope.so", options with { Requester = LibraryRequester.Dlopen })).Errors);
+        Assert.Equal(
+            ["libnope.so: library not found (requested by Reload); searched: /lib"],
+            Fails(() => LinkPlanner.PlanOpen(scope, "libnope.so", options, fresh: true)).Errors);
+        Assert.Equal(["Open: the library name is empty"], Fails(() => LinkPlanner.PlanOpen(scope, "", options)).Errors);
+    }
+
+    [Fact]
+    public void AProgramGivenAsALibrary_IsRefused_SayingHowToBuildALibrary()
+    {
+        var source = new InMemorySource().Add("libprog.so", Program).Add("libstart.so", Side(""));
+        const string Refusal = "libprog.so: is a program, not a shared library: it has its own memory and table and exports _start{0}; "
+            + "build a library with -shared -fPIC (clang --target=wasm32-wasi -shared -fPIC -o lib.so …, or emcc -sSIDE_MODULE=1)";
+        Assert.Equal([string.Format(CultureInfo.InvariantCulture, Refusal, " (requested by -l)")], Fails(() => source.PlanHosted("libprog.so")).Errors);
+        source.Add("libuser.so", Side("", needed: "\"libprog.so\""));
+        Assert.Equal([string.Format(CultureInfo.InvariantCulture, Refusal, " (needed by libuser.so)")], Fails(() => source.PlanHosted("libuser.so")).Errors);
+        var scope = new ProgramScope(source.PlanHosted("libstart.so"), []);
+        Assert.Equal(
+            [string.Format(CultureInfo.InvariantCulture, Refusal, " (requested by Open)")],
+            Fails(() => LinkPlanner.PlanOpen(scope, "libprog.so", new LinkOptions { Source = source, SearchPaths = [Dir] })).Errors);
+        // As the main it is what it is: a program.
+        Assert.Equal(MainKind.Fixed, source.Plan("libprog.so").Kind);
+    }
+
+    [Fact]
+    public void Inspect_GoesOnPastAMissingLibrary_AndListsWhatItLeavesUndefined()
+    {
+        var source = new InMemorySource().Add("main.wasm", PieMain("libmissing.so"));
+        var options = new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["libextra.so"] };
+        source.Add("libextra.so", Side("""(import "env" "g" (global i64))"""));
+        // Plan stays strict: it stops at the missing library.
+        Assert.Equal(
+            ["libmissing.so: library not found (needed by main.wasm); searched: /lib"],
+            Fails(() => LinkPlanner.Plan("/lib/main.wasm", options)).Errors);
+
+        var report = LinkPlanner.Inspect("/lib/main.wasm", options);
+        Assert.False(report.IsComplete);
+        Assert.Equal([new ReportedModule("main.wasm", "/lib/main.wasm", true, null), new ReportedModule("libextra.so", "/lib/libextra.so", false, "main.wasm")], report.Modules);
+        Assert.Equal([new MissingLibrary("libmissing.so", "main.wasm", true, "libmissing.so: library not found (needed by main.wasm); searched: /lib")], report.Missing);
+        Assert.Equal(
+            [
+                new UndefinedSymbol("main.wasm", "f", "function () -> i32", "main.wasm: undefined symbol: f (function () -> i32)"),
+                new UndefinedSymbol("libextra.so", "g", "global i64", "libextra.so: undefined symbol: g (global i64)"),
+            ],
+            report.Undefined);
+        Assert.Equal([.. report.Missing.Select(m => m.Message), .. report.Undefined.Select(u => u.Message)], report.Errors);
+        Assert.Equal(["main.wasm", "libextra.so"], report.Plan!.Modules.Select(m => m.Name));
+    }
+
+    [Fact]
+    public void Inspect_OfAProgramAmongTheLibraries_ReportsWithoutAPlan()
+    {
+        var source = new InMemorySource().Add("main.wasm", PieMain("libprog.so")).Add("libprog.so", Program);
+        var report = LinkPlanner.Inspect("/lib/main.wasm", new LinkOptions { Source = source, SearchPaths = [Dir] });
+        Assert.Null(report.Plan);
+        Assert.Equal(["main.wasm", "libprog.so"], report.Modules.Select(m => m.Name));
+        Assert.StartsWith("libprog.so: is a program, not a shared library", Assert.Single(report.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Inspect_OfACompleteProgram_IsThePlan()
+    {
+        var source = new InMemorySource().Add("main.wasm", PieMain("liba.so")).Add("liba.so", Side("""(func (export "f") (result i32) (i32.const 1))"""));
+        var options = new LinkOptions { Source = source, SearchPaths = [Dir] };
+        var report = LinkPlanner.Inspect("/lib/main.wasm", options);
+        Assert.True(report.IsComplete);
+        Assert.Equal((report.Missing.Count, report.Undefined.Count), (0, 0));
+        Assert.Equal(LinkPlanner.Plan("/lib/main.wasm", options).Modules.Select(m => m.Name), report.Plan!.Modules.Select(m => m.Name));
+    }
+
     [Fact]
     public void NotASharedLibrary()
     {
         var source = new InMemorySource().Add("libplain.so", "(module (func (export \"f\")))");
-        Assert.Equal(["libplain.so: not a shared library: it has no dylink.0 section"], Fails(() => source.PlanHosted("libplain.so")).Errors);
+        Assert.Equal(["libplain.so: not a shared library: it has no dylink.0 section (requested by -l)"], Fails(() => source.PlanHosted("libplain.so")).Errors);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class ModuleFileTests : IDisposable
         var link = Path.Combine(allowed, "liblink.so");
         File.CreateSymbolicLink(link, inside);
         var options = new LinkOptions { SearchPaths = [allowed], AllowedDirectories = [allowed], Libraries = ["liblink.so"] };
-        var refusal = $"liblink.so: {link} is outside the allowed library directories ({allowed})";
+        var refusal = $"liblink.so: {link} is outside the allowed library directories ({allowed}) (requested by -l)";
 
         using var stop = new CancellationTokenSource();
         var flipper = new Thread(() =>
@@ -71,14 +71,14 @@ public sealed class ModuleFileTests : IDisposable
     public void DevZero_IsRefusedBeforeAnyRead()
     {
         var e = Fails(() => LinkPlanner.PlanHosted(new LinkOptions { Libraries = ["/dev/zero"], MaxFileSize = 100_000 }));
-        Assert.Equal<string>(["/dev/zero: /dev/zero is a character device, not a regular file"], e.Errors);
+        Assert.Equal<string>(["/dev/zero: /dev/zero is a character device, not a regular file (requested by -l)"], e.Errors);
     }
 
     [Fact]
     public void DevZero_AsTheMain_IsRefused()
     {
         var e = Fails(() => LinkPlanner.Plan("/dev/zero", new LinkOptions()));
-        Assert.Equal<string>(["/dev/zero: /dev/zero is a character device, not a regular file"], e.Errors);
+        Assert.Equal<string>(["/dev/zero is a character device, not a regular file"], e.Errors);
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class ModuleFileTests : IDisposable
         // hanging the test run.
         var plan = Task.Run(() => LinkPlanner.PlanHosted(new LinkOptions { SearchPaths = [_dir], AllowedDirectories = [_dir], Libraries = ["libfifo.so"] }));
         var e = await Assert.ThrowsAsync<LinkException>(() => plan.WaitAsync(TimeSpan.FromMinutes(1)));
-        Assert.Equal<string>([$"libfifo.so: {fifo} is a FIFO, not a regular file"], e.Errors);
+        Assert.Equal<string>([$"libfifo.so: {fifo} is a FIFO, not a regular file (requested by -l)"], e.Errors);
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public sealed class ModuleFileTests : IDisposable
     {
         var directory = Directory.CreateDirectory(Path.Combine(_dir, "libdir.so")).FullName;
         var e = Fails(() => LinkPlanner.PlanHosted(new LinkOptions { SearchPaths = [_dir], Libraries = ["libdir.so"] }));
-        Assert.Equal<string>([$"libdir.so: {directory} is a directory, not a regular file"], e.Errors);
+        Assert.Equal<string>([$"libdir.so: {directory} is a directory (requested by -l)"], e.Errors);
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class ModuleFileTests : IDisposable
     {
         // Files in /proc claim a size of 0 whatever they hold; this one holds more than 100 bytes.
         var e = Fails(() => LinkPlanner.PlanHosted(new LinkOptions { Libraries = ["/proc/self/maps"], MaxFileSize = 100 }));
-        Assert.Equal<string>(["/proc/self/maps: /proc/self/maps has more than 100 bytes, the limit, though its size reads 0"], e.Errors);
+        Assert.Equal<string>(["/proc/self/maps: /proc/self/maps has more than 100 bytes, the limit, though its size reads 0 (requested by -l)"], e.Errors);
     }
 
     [Fact]
@@ -140,10 +140,10 @@ public sealed class ModuleFileTests : IDisposable
         var size = source.Read("/lib/liba.so").Length;
         var options = new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["liba.so"] };
         Assert.Equal<string>(
-            [$"liba.so: /lib/liba.so has {size} bytes, more than the limit of 10"],
+            [$"liba.so: /lib/liba.so has {size} bytes, more than the limit of 10 (requested by -l)"],
             Fails(() => LinkPlanner.PlanHosted(options with { MaxFileSize = 10 })).Errors);
         Assert.Equal<string>(
-            [$"liba.so: /lib/liba.so is outside the allowed library directories ({_dir})"],
+            [$"liba.so: /lib/liba.so is outside the allowed library directories ({_dir}) (requested by -l)"],
             Fails(() => LinkPlanner.PlanHosted(options with { AllowedDirectories = [_dir] })).Errors);
     }
 

@@ -133,7 +133,7 @@ public class ApiMisuseTests
         var source = new UnreadableSource();
         var e = Assert.Throws<LinkException>(() =>
             LinkPlanner.PlanHosted(new LinkOptions { Source = source, SearchPaths = ["/lib"], Libraries = ["liba.so"] }));
-        Assert.Equal<string>(["liba.so: cannot read /lib/liba.so: disk on fire"], e.Errors);
+        Assert.Equal<string>(["liba.so: cannot read /lib/liba.so (requested by -l): disk on fire"], e.Errors);
     }
 
     private sealed class UnreadableSource : IModuleSource

@@ -50,7 +50,7 @@ public class ConcurrencyAndFaultTests
 
     public static TheoryData<string, string, string> Faults() => new()
     {
-        { "missing file", "", "libfault.so: library not found; searched: /lib" },
+        { "missing file", "", "libfault.so: library not found (requested by Open); searched: /lib" },
         { "malformed", "", "/lib/libfault.so: unsupported binary version 0x2 (expected 0x1) (at offset 0x4)" },
         { "not a library", "(module)", "libfault.so: not a shared library: it has no dylink.0 section" },
         { "undefined symbol", Side("""(import "env" "nowhere" (func))"""), "libfault.so: undefined symbol: nowhere (function () -> nil)" },

@@ -156,9 +156,9 @@ public class OpenCloseTests
             var e = Assert.Throws<LinkException>(() => linker.Open("libundef.so"));
             Assert.Equal("libundef.so: undefined symbol: missing (function () -> nil)", e.Message);
             Assert.Throws<LibraryNotLoadedException>(() => linker.Open("libundef.so", OpenMode.NoLoad));
-            Assert.Equal("dlopen: the library name is empty", Assert.Throws<LinkException>(() => linker.Open("")).Message);
+            Assert.Equal("Open: the library name is empty", Assert.Throws<LinkException>(() => linker.Open("")).Message);
             var missing = Assert.Throws<LinkException>(() => linker.Open("libnope.so"));
-            Assert.Equal("libnope.so: library not found; searched: /lib", missing.Message);
+            Assert.Equal("libnope.so: library not found (requested by Open); searched: /lib", missing.Message);
         }
     }
 
