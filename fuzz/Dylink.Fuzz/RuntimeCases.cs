@@ -219,6 +219,9 @@ internal static class RuntimeCases
         private readonly Dictionary<int, (int K, int Version)> _known = [];
         private readonly HashSet<int> _pinned = [];
         private readonly SortedSet<string> _events = new(StringComparer.Ordinal);
+
+        // Functions rebound and not restored: their lookups give the replacement.
+        private readonly HashSet<string> _rebound = new(StringComparer.Ordinal);
         private LibrarySpec[] _libs = [];
         private DynamicLinker? _linker;
         private int _versions;
@@ -376,12 +379,18 @@ internal static class RuntimeCases
             if (_d.Chance(50))
             {
                 var replacement = $"f{_d.Below(_libs.Length)}";
-                Try($"Rebind(\"{symbol}\", \"{replacement}\")", () => Linker.Rebind(symbol, replacement), typeof(SymbolNotFoundException), typeof(ArgumentException));
+                if (Try($"Rebind(\"{symbol}\", \"{replacement}\")", () => Linker.Rebind(symbol, replacement), typeof(SymbolNotFoundException), typeof(ArgumentException)))
+                {
+                    _rebound.Add(symbol);
+                }
             }
             else
             {
                 var add = _d.Byte();
-                Try($"Rebind(\"{symbol}\", x => x + {add})", () => Linker.Rebind(symbol, (Func<int, int>)(x => x + add)), typeof(SymbolNotFoundException), typeof(ArgumentException));
+                if (Try($"Rebind(\"{symbol}\", x => x + {add})", () => Linker.Rebind(symbol, (Func<int, int>)(x => x + add)), typeof(SymbolNotFoundException), typeof(ArgumentException)))
+                {
+                    _rebound.Add(symbol);
+                }
             }
 
             _events.Add("rebind");
@@ -390,7 +399,15 @@ internal static class RuntimeCases
         private void Restore()
         {
             var symbol = $"f{_d.Below(_libs.Length)}";
-            Try($"Restore(\"{symbol}\")", () => Linker.Restore(symbol), typeof(SymbolNotFoundException), typeof(ArgumentException));
+            if (Try($"Restore(\"{symbol}\")", () => Linker.Restore(symbol), typeof(SymbolNotFoundException), typeof(ArgumentException)))
+            {
+                // Restore puts back the global definition's function; after a reload, older versions of the same
+                // library stay rebound to the newest, so the symbol still may not be the original everywhere.
+                if (!_events.Contains("reload"))
+                {
+                    _rebound.Remove(symbol);
+                }
+            }
         }
 
         private void Reload()
@@ -414,6 +431,7 @@ internal static class RuntimeCases
             }
 
             _events.Add("reload");
+            _rebound.Add($"f{known.K}"); // the old version's functions now reach the new one's, lookups included
             if (_known.TryGetValue(replacement.Value, out var seen))
             {
                 throw Finding("reload-reused-handle", $"Reload returned handle {replacement.Value}, already used for libr{seen.K}.so version {seen.Version}");
@@ -492,8 +510,9 @@ internal static class RuntimeCases
                     throw Finding("describe-wrong-library", $"Describe({data}) (d{k} of {Describe(handle)}) = {Linker.Describe(data)}");
                 }
 
+                // A rebound function is looked up as what its callers reach: the replacement (issue 14).
                 var value = Linker.GetFunction(handle, $"f{k}").Invoke(7);
-                if (value is not int v || v != 7 + LibrarySpec.Value(k, version))
+                if (value is not int v || (v != 7 + LibrarySpec.Value(k, version) && !_rebound.Contains($"f{k}")))
                 {
                     throw Finding("wrong-function", $"GetFunction({Describe(handle)}, \"f{k}\").Invoke(7) = {value}, expected {7 + LibrarySpec.Value(k, version)}");
                 }
@@ -576,6 +595,10 @@ internal static class RuntimeCases
             }
         }
 
+        // A lazily bound import (RTLD_LAZY) still undefined at its first call traps, naming it: the documented outcome.
+        private static bool IsLazyBindingTrap(Exception e) =>
+            e is WasmtimeException { InnerException: LoadException load } && load.Message.Contains("(bound lazily, RTLD_LAZY)", StringComparison.Ordinal);
+
         private bool Try(string what, Action action, params Type[] allowed) => TryValue(what, () =>
         {
             action();
@@ -596,7 +619,7 @@ internal static class RuntimeCases
                 _log.Append(CultureInfo.InvariantCulture, $" -> {Format(result)}\n");
                 return result;
             }
-            catch (Exception e) when (e is DylinkException || allowed.Any(t => t.IsInstanceOfType(e)))
+            catch (Exception e) when (e is DylinkException || allowed.Any(t => t.IsInstanceOfType(e)) || IsLazyBindingTrap(e))
             {
                 _log.Append(CultureInfo.InvariantCulture, $" -> {Short(e)}\n");
                 _events.Add($"{what.Split('(')[0]}: {e.GetType().Name}");

@@ -169,7 +169,7 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors, Pr
     /// <param name="requester">Who asked, when that was not <paramref name="neededBy"/>'s NEEDED list.</param>
     private int? Load(string name, int? neededBy, string? requester = null)
     {
-        if (Known(_byName, name, scope is null ? null : scope.FirstLiveNamed) is { } known)
+        if (Known(_byName, name, scope is null ? null : scope.LatestLiveNamed) is { } known)
         {
             return known;
         }
@@ -184,7 +184,7 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors, Pr
         }
 
         var full = Path.GetFullPath(path);
-        if (Known(_byPath, full, scope is null ? null : scope.FirstLiveAt) is { } atPath)
+        if (Known(_byPath, full, scope is null ? null : scope.LatestLiveAt) is { } atPath)
         {
             _byName.TryAdd(name, atPath);
             return atPath;

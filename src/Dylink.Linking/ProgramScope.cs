@@ -331,15 +331,16 @@ public sealed class ProgramScope
         return _candidates.TryGetValue(name, out var candidates) ? candidates.FirstOrDefault(d => d.Provider > after) : null;
     }
 
-    /// <summary>The live module <c>dlopen(name, RTLD_NOLOAD)</c> finds: the first loaded under that name, or, for a name
-    /// with a slash, at that path (compared as full paths).</summary>
+    /// <summary>The live module <c>dlopen(name, RTLD_NOLOAD)</c> finds: the one loaded under that name, or, for a name
+    /// with a slash, at that path (compared as full paths). Two live modules share a name only while a reloaded
+    /// library's old version is still kept (<c>Reload</c> gives the new version the old one's name): the newer wins.</summary>
     /// <returns>Its index; null when none is loaded.</returns>
     public int? FindLoaded(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var byName = FirstLiveNamed(name);
-        var byPath = name.Contains('/', StringComparison.Ordinal) ? FirstLiveAt(Path.GetFullPath(name)) : null;
-        return byName is { } n && byPath is { } p ? Math.Min(n, p) : byName ?? byPath;
+        var byName = LatestLiveNamed(name);
+        var byPath = name.Contains('/', StringComparison.Ordinal) ? LatestLiveAt(Path.GetFullPath(name)) : null;
+        return byName is { } n && byPath is { } p ? Math.Max(n, p) : byName ?? byPath;
     }
 
     /// <summary>The functions the module makes visible to others (<see cref="SymbolTable.IsVisible"/>), in export order:
@@ -379,11 +380,12 @@ public sealed class ProgramScope
         return low == 0 ? null : symbols[low - 1];
     }
 
-    /// <summary>The first live module loaded under <paramref name="name"/>, for the planner's "each library once".</summary>
-    internal int? FirstLiveNamed(string name) => _byName.TryGetValue(name, out var list) ? list[0] : null;
+    /// <summary>The live module loaded under <paramref name="name"/> (the newest, after a reload), for the planner's
+    /// "each library once".</summary>
+    internal int? LatestLiveNamed(string name) => _byName.TryGetValue(name, out var list) ? list[^1] : null;
 
-    /// <summary>The first live module loaded from <paramref name="fullPath"/>.</summary>
-    internal int? FirstLiveAt(string fullPath) => _byPath.TryGetValue(fullPath, out var list) ? list[0] : null;
+    /// <summary>The live module loaded from <paramref name="fullPath"/> (the newest, after a reload).</summary>
+    internal int? LatestLiveAt(string fullPath) => _byPath.TryGetValue(fullPath, out var list) ? list[^1] : null;
 
     private void Add(LinkPlan plan, PlannedModule module, bool global)
     {
