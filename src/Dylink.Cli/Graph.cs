@@ -54,11 +54,36 @@ internal static class Graph
 
     private const int CharWidth = 8, LineHeight = 16, LayerGap = 110, NodeGap = 40, Margin = 30;
 
+    /// <summary>Width of one character of an edge label or legend line (11px monospace is about 6.6px wide; a
+    /// little more so that a wider fallback font still fits its background).</summary>
+    private const double SmallChar = 7, LabelHeight = 16;
+
+    /// <summary>What the legend says, one line each after the samples; kept short enough not to widen most graphs.</summary>
+    private static readonly string[] LegendLines =
+    [
+        "NEEDED: the module's dylink.0 lists the library",
+        "binding without NEEDED (found in the global scope)",
+        "host: WASI and C# functions the embedder provides",
+        "edge labels: imports bound along the edge, by kind",
+        "(func, data, tls, global, &func = function address, tag)",
+    ];
+
     public static void WriteSvg(LinkPlan plan, TextWriter w)
     {
         var model = Build(plan);
-        var boxes = Place(model, out var width, out var height);
+        var boxes = Place(model, out var width, out var graphHeight);
         var ports = Ports(model, boxes);
+        var legendWidth = 60 + (LegendLines.Max(l => l.Length) * SmallChar) + 16;
+        width = Math.Max(width, legendWidth + (2 * Margin));
+        var labels = PlaceLabels(model, boxes, ports, width, graphHeight);
+        // The legend goes just under whatever is lowest (the last row leaves room for edges bending under it and
+        // their labels, which most graphs do not use).
+        var legendTop = boxes.Select(b => b.Y + b.H)
+            .Concat(labels.OfType<Box>().Select(b => b.Y + b.H))
+            .Concat(ports.Select(p => Math.Max(p.From.Item2, Math.Max(p.To.Item2, (p.From.Item2 + p.To.Item2 + (2 * p.Control.Item2)) / 4))))
+            .DefaultIfEmpty(Margin).Max() + 16;
+        var legendHeight = (LegendLines.Length * LabelHeight) + 16;
+        var height = legendTop + legendHeight + Margin;
         var s = new StringBuilder();
         s.AppendLine(Invariant($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:0}\" height=\"{height:0}\" viewBox=\"0 0 {width:0} {height:0}\" font-family=\"monospace\" font-size=\"13\">"));
         s.AppendLine("  <title>dylink ldd --graph: NEEDED (solid) and bindings (dashed)</title>");
@@ -71,19 +96,21 @@ internal static class Graph
             var dash = e.Needed ? string.Empty : " stroke-dasharray=\"6 4\"";
             s.AppendLine(Invariant($"  <g class=\"edge\" data-from=\"{Xml(model.Nodes[e.From].Label)}\" data-to=\"{Xml(model.Nodes[e.To].Label)}\" data-needed=\"{(e.Needed ? "true" : "false")}\">"));
             s.AppendLine(Invariant($"    <path d=\"M {x1:0.#} {y1:0.#} Q {cx:0.#} {cy:0.#} {x2:0.#} {y2:0.#}\" fill=\"none\" stroke=\"#445\" stroke-width=\"1.4\"{dash} marker-end=\"url(#arrow)\"/>"));
-            if (e.Bindings.Length > 0)
+            s.AppendLine("  </g>");
+        }
+
+        // Labels after every edge, each on a background, so that an edge crossing near a label does not hide it.
+        for (var k = 0; k < model.Edges.Count; k++)
+        {
+            if (labels[k] is not { } b)
             {
-                // The label goes on the outer side of its edge: edges fanning out of one box or into one box are
-                // spread left to right, so "outer" is where the edge lies against the line between the box centres.
-                const double t = 0.4;
-                var lx = ((1 - t) * (1 - t) * x1) + (2 * t * (1 - t) * cx) + (t * t * x2);
-                var ly = ((1 - t) * (1 - t) * y1) + (2 * t * (1 - t) * cy) + (t * t * y2);
-                var (from, to) = (boxes[e.From], boxes[e.To]);
-                var leftward = (x1 + x2) / 2 < (from.X + (from.W / 2) + to.X + (to.W / 2)) / 2 - 0.5;
-                var anchor = leftward ? " text-anchor=\"end\"" : string.Empty;
-                s.AppendLine(Invariant($"    <text x=\"{lx + (leftward ? -6 : 6):0.#}\" y=\"{ly:0.#}\"{anchor} font-size=\"11\" fill=\"#333\">{Xml(e.Bindings)}</text>"));
+                continue;
             }
 
+            var e = model.Edges[k];
+            s.AppendLine(Invariant($"  <g class=\"edge-label\" data-from=\"{Xml(model.Nodes[e.From].Label)}\" data-to=\"{Xml(model.Nodes[e.To].Label)}\">"));
+            s.AppendLine(Invariant($"    <rect x=\"{b.X:0.#}\" y=\"{b.Y:0.#}\" width=\"{b.W:0.#}\" height=\"{b.H:0.#}\" rx=\"3\" fill=\"white\" fill-opacity=\"0.9\" stroke=\"#ccd\" stroke-width=\"0.8\"/>"));
+            s.AppendLine(Invariant($"    <text x=\"{b.X + (b.W / 2):0.#}\" y=\"{b.Y + 12:0.#}\" text-anchor=\"middle\" font-size=\"11\" fill=\"#333\">{Xml(e.Bindings)}</text>"));
             s.AppendLine("  </g>");
         }
 
@@ -98,9 +125,107 @@ internal static class Graph
             s.AppendLine("  </g>");
         }
 
+        WriteLegend(s, Margin, legendTop, legendWidth, legendHeight);
         s.AppendLine("</svg>");
         w.Write(s.ToString());
     }
+
+    /// <summary>The legend under the graph: a sample of each edge style and of the host box, then how labels count.
+    /// The <c>title</c> alone is invisible in most viewers.</summary>
+    private static void WriteLegend(StringBuilder s, double x, double y, double width, double height)
+    {
+        s.AppendLine("  <g class=\"legend\" font-size=\"11\" fill=\"#333\">");
+        s.AppendLine(Invariant($"    <rect x=\"{x:0.#}\" y=\"{y:0.#}\" width=\"{width:0.#}\" height=\"{height:0.#}\" rx=\"4\" fill=\"#fafafa\" stroke=\"#ccd\"/>"));
+        double Line(int i) => y + 8 + (i * LabelHeight) + (LabelHeight / 2);
+        var sample = (From: x + 10, To: x + 48);
+        s.AppendLine(Invariant($"    <path d=\"M {sample.From:0.#} {Line(0):0.#} H {sample.To:0.#}\" stroke=\"#445\" stroke-width=\"1.4\" marker-end=\"url(#arrow)\"/>"));
+        s.AppendLine(Invariant($"    <path d=\"M {sample.From:0.#} {Line(1):0.#} H {sample.To:0.#}\" stroke=\"#445\" stroke-width=\"1.4\" stroke-dasharray=\"6 4\" marker-end=\"url(#arrow)\"/>"));
+        s.AppendLine(Invariant($"    <rect x=\"{sample.From:0.#}\" y=\"{Line(2) - 6:0.#}\" width=\"{sample.To - sample.From:0.#}\" height=\"12\" rx=\"3\" fill=\"#fff3d6\" stroke=\"#334\"/>"));
+        s.AppendLine(Invariant($"    <rect x=\"{sample.From - 4:0.#}\" y=\"{Line(3) - 7:0.#}\" width=\"50\" height=\"14\" rx=\"3\" fill=\"white\" stroke=\"#ccd\" stroke-width=\"0.8\"/>"));
+        s.AppendLine(Invariant($"    <text x=\"{sample.From + 21:0.#}\" y=\"{Line(3) + 4:0.#}\" text-anchor=\"middle\">2 func</text>"));
+        for (var i = 0; i < LegendLines.Length; i++)
+        {
+            s.AppendLine(Invariant($"    <text x=\"{x + 60:0.#}\" y=\"{Line(i) + 4:0.#}\">{Xml(LegendLines[i])}</text>"));
+        }
+
+        s.AppendLine("  </g>");
+    }
+
+    /// <summary>A box for each edge's label, beside its curve: the first of a list of candidates (along the curve from
+    /// its middle outwards, on either side, further and further off) that stays inside the graph, clear of every node
+    /// box, every label already placed and its own curve, as near the curve as that allows and then preferring one
+    /// that fewest other edges cross. An edge whose
+    /// label fits nowhere gets none rather than one drawn over a box: the counts are also in DOT and <c>--bindings</c>.</summary>
+    private static Box?[] PlaceLabels(Model model, Box[] boxes, ((double X, double Y) From, (double X, double Y) To, (double X, double Y) Control)[] ports, double width, double height)
+    {
+        var curves = ports.Select(p => Sample(p.From, p.Control, p.To)).ToArray();
+        var placed = new Box?[model.Edges.Count];
+        // Edges with longer labels first: they have the fewest places to go.
+        foreach (var k in Enumerable.Range(0, model.Edges.Count).Where(k => model.Edges[k].Bindings.Length > 0)
+                     .OrderByDescending(k => model.Edges[k].Bindings.Length).ThenBy(k => k))
+        {
+            var (w, h) = ((model.Edges[k].Bindings.Length * SmallChar) + 10, LabelHeight);
+            var (from, to, control) = ports[k];
+            Box? best = null;
+            var bestCrossings = int.MaxValue;
+            foreach (var gap in new[] { 5.0, 14, 28, 48 })
+            {
+                foreach (var t in new[] { 0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78, 0.15, 0.85 })
+                {
+                    var p = Point(from, control, to, t);
+                    var (dx, dy) = Tangent(from, control, to, t);
+                    var length = Math.Max(Math.Sqrt((dx * dx) + (dy * dy)), 1e-9);
+                    var (nx, ny) = (-dy / length, dx / length);
+                    // How far the box reaches along the normal from its centre, so that its near side is gap away.
+                    var reach = (Math.Abs(nx) * w / 2) + (Math.Abs(ny) * h / 2);
+                    foreach (var side in new[] { 1, -1 })
+                    {
+                        var (cx, cy) = (p.X + (side * nx * (gap + reach)), p.Y + (side * ny * (gap + reach)));
+                        var box = new Box(cx - (w / 2), cy - (h / 2), w, h);
+                        if (box.X < 2 || box.Y < 2 || box.X + box.W > width - 2 || box.Y + box.H > height - 2
+                            || boxes.Any(b => Overlap(b, box, 3)) || placed.Any(b => b is not null && Overlap(b, box, 2))
+                            || curves[k].Any(q => Inside(box, q, 3)))
+                        {
+                            continue;
+                        }
+
+                        var crossings = Enumerable.Range(0, curves.Length).Count(j => j != k && curves[j].Any(q => Inside(box, q, 1)));
+                        if (crossings < bestCrossings)
+                        {
+                            (best, bestCrossings) = (box, crossings);
+                        }
+                    }
+                }
+
+                // Nearer its own edge beats clear of others: the background keeps a crossed label legible, while a
+                // label far off is hard to match with its edge.
+                if (best is not null)
+                {
+                    break;
+                }
+            }
+
+            placed[k] = best;
+        }
+
+        return placed;
+    }
+
+    private static (double X, double Y) Point((double X, double Y) a, (double X, double Y) c, (double X, double Y) b, double t) =>
+        (((1 - t) * (1 - t) * a.X) + (2 * t * (1 - t) * c.X) + (t * t * b.X), ((1 - t) * (1 - t) * a.Y) + (2 * t * (1 - t) * c.Y) + (t * t * b.Y));
+
+    private static (double X, double Y) Tangent((double X, double Y) a, (double X, double Y) c, (double X, double Y) b, double t) =>
+        ((2 * (1 - t) * (c.X - a.X)) + (2 * t * (b.X - c.X)), (2 * (1 - t) * (c.Y - a.Y)) + (2 * t * (b.Y - c.Y)));
+
+    /// <summary>Points along a quadratic curve, close enough (every few pixels on these graphs) to test a box against.</summary>
+    private static (double X, double Y)[] Sample((double X, double Y) a, (double X, double Y) c, (double X, double Y) b) =>
+        Enumerable.Range(0, 121).Select(i => Point(a, c, b, i / 120.0)).ToArray();
+
+    private static bool Overlap(Box a, Box b, double pad) =>
+        a.X - pad < b.X + b.W && b.X - pad < a.X + a.W && a.Y - pad < b.Y + b.H && b.Y - pad < a.Y + a.H;
+
+    private static bool Inside(Box b, (double X, double Y) p, double pad) =>
+        p.X > b.X - pad && p.X < b.X + b.W + pad && p.Y > b.Y - pad && p.Y < b.Y + b.H + pad;
 
     /// <summary>Boxes in rows (see <see cref="Layers"/>), each row centred; the host, which every module may bind to,
     /// gets a column of its own on the right so that its edges do not cross the libraries.</summary>
