@@ -749,6 +749,9 @@ public sealed class DynamicLinker : IDisposable
             .Select(m => Path.GetDirectoryName(Path.GetFullPath(m.Planned.Path!))!), report);
     }
 
+    /// <summary>True while a watched file's change waits for the next epoch check (tests wait for it).</summary>
+    internal bool HasPendingReloads => _watcher?.HasPending ?? false;
+
     /// <summary>Reloads the library loaded from <paramref name="path"/>, if any (a watch reload); returns its name.</summary>
     private string? ReloadFrom(string path)
     {
