@@ -15,34 +15,35 @@ namespace Dylink.Runtime;
 /// bounded by it.</para>
 /// <para>Disposal: <see cref="RequestDisposal"/> marks the store as going away, so every later entry throws
 /// <see cref="ObjectDisposedException"/>; a call in flight is interrupted at its next epoch check when epoch checks
-/// are on (<see cref="Interrupting"/>), and otherwise runs to its end. The store is freed by whichever comes last: the
-/// disposing thread once the gate is free, or the outermost exit of a call that asked for disposal from inside.</para>
+/// are on (an <c>interrupt</c> action is given), and otherwise runs to its end. The disposing thread frees the store
+/// once the gate is free; a disposal asked for from inside a call (a host function) is carried out by that call's
+/// outermost exit.</para>
 /// </remarks>
 internal sealed class StoreGate(object owner, Action release, Action? interrupt, TimeSpan? timeout)
 {
     private readonly object _lock = new();
     private int _depth;
-    private volatile bool _disposing;
+    // 0, then 1 once disposal was asked for; set once (Interlocked), so that only one thread ever interrupts and frees.
+    private int _disposal;
     private bool _released;
-
-    /// <summary>True once disposal was asked for: the epoch callback stops the call in flight.</summary>
-    public bool Disposing => _disposing;
-
-    /// <summary>True when a call in flight can be stopped (epoch checks are on).</summary>
-    public bool Interrupting => interrupt is not null;
+    // Disposal asked for from inside a call (a host function): the outermost exit frees the store. Otherwise only the
+    // disposing thread frees it, after its interrupt: nothing may free the engine between those two.
+    private bool _releaseAtExit;
 
     /// <summary>When the current top-level operation must end, if a timeout is set and an operation is running.</summary>
     public DateTime? Deadline { get; private set; }
 
     /// <summary>True while the calling thread is inside the gate (a host function called from guest code).</summary>
-    public bool IsHeldByCurrentThread => Monitor.IsEntered(_lock);
+    private bool IsHeldByCurrentThread => Monitor.IsEntered(_lock);
+
+    private bool Disposing => Volatile.Read(ref _disposal) == 1;
 
     /// <summary>Enters the gate; dispose the result to leave it.</summary>
     /// <exception cref="ObjectDisposedException">The linker is disposed or being disposed.</exception>
     public Entry Enter()
     {
         Monitor.Enter(_lock);
-        if (_disposing)
+        if (Disposing)
         {
             Leave();
             throw new ObjectDisposedException(owner.GetType().FullName);
@@ -74,20 +75,27 @@ internal sealed class StoreGate(object owner, Action release, Action? interrupt,
     /// Idempotent; safe from any thread, including a host function called by the guest.</summary>
     public void RequestDisposal()
     {
-        if (_disposing)
+        if (Interlocked.Exchange(ref _disposal, 1) == 1)
         {
             return;
         }
 
-        _disposing = true;
         if (IsHeldByCurrentThread)
         {
-            return; // called from inside a call: the outermost exit frees the store
+            _releaseAtExit = true;
+            return;
         }
 
         interrupt?.Invoke();
         Monitor.Enter(_lock);
-        Leave();
+        try
+        {
+            ReleaseOnce();
+        }
+        finally
+        {
+            Monitor.Exit(_lock);
+        }
     }
 
     private void Exit()
@@ -103,16 +111,25 @@ internal sealed class StoreGate(object owner, Action release, Action? interrupt,
             if (_depth == 0)
             {
                 Deadline = null;
-                if (_disposing && !_released)
+                if (_releaseAtExit)
                 {
-                    _released = true;
-                    release();
+                    ReleaseOnce();
                 }
             }
         }
         finally
         {
             Monitor.Exit(_lock);
+        }
+    }
+
+    // Called with the lock held and no call in flight.
+    private void ReleaseOnce()
+    {
+        if (!_released)
+        {
+            _released = true;
+            release();
         }
     }
 
@@ -126,7 +143,7 @@ internal sealed class StoreGate(object owner, Action release, Action? interrupt,
     /// <summary>The error the epoch callback throws when the call must stop, or null to let it go on.</summary>
     public Exception? StopReason()
     {
-        if (_disposing)
+        if (Disposing)
         {
             return new ObjectDisposedException(owner.GetType().FullName, "the linker was disposed during this call");
         }
