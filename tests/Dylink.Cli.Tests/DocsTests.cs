@@ -67,25 +67,25 @@ public partial class DocsTests
     }
 
     /// <summary>
-    /// Every <c>dylink …</c> command shown in docs/getting-started.md and docs/building.md (<c>$D</c> there is dylink),
-    /// split into those this checkout can run (their files are in it) and those that need modules built by a toolchain
-    /// CI does not have (clang-19, wasm-ld-19, emcc: building.md's own modules and getting-started's libmine.so).
+    /// Every <c>dylink …</c> command shown in docs/getting-started.md, split into those this checkout can run (their
+    /// files are in it) and those that need the library its step 4 has the reader build (libmine.so). docs/building.md's
+    /// commands need its own modules: <see cref="BuildingGuide_FollowedEndToEnd_PrintsWhatItShows"/> builds and runs them.
     /// </summary>
     public static List<(string Doc, string[] Args, string? Missing)> GuideCommands()
     {
         var commands = new List<(string, string[], string?)>();
-        foreach (var doc in new[] { "getting-started.md", "building.md" })
+        foreach (var doc in new[] { "getting-started.md" })
         {
             var text = File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "docs", doc)).ReplaceLineEndings("\n");
             foreach (Match block in GuideBlock().Matches(text))
             {
                 foreach (var line in block.Groups[1].Value.Split('\n'))
                 {
-                    // "$ " prompts, environment assignments and "$D" (building.md's dylink) lead up to the command;
+                    // "$ " prompts and environment assignments lead up to the command;
                     // what follows a pipe, a redirection, ';' or '#' is the shell's, not dylink's.
                     var words = line.Split(['|', '>', ';', '#'])[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)
                         .SkipWhile(w => w == "$" || w.Contains('=', StringComparison.Ordinal)).ToArray();
-                    if (words is not ["dylink" or "$D", _, ..] || words[1] == "--version")
+                    if (words is not ["dylink", _, ..] || words[1] == "--version")
                     {
                         continue;
                     }
@@ -127,11 +127,10 @@ public partial class DocsTests
     public void Guides_CommandsNotRunHere_AreOnlyThoseNeedingAModuleBuiltByAToolchainCiLacks()
     {
         // The shipped example is in the checkout, so getting-started's walk-through always runs. What is skipped needs
-        // modules the reader builds: building.md's (clang-19, wasm-ld-19, emcc: main.wasm, libgreet.so, …) and
-        // getting-started step 4's libmine.so (clang-19). A command naming any other missing file is a doc error.
+        // step 4's libmine.so (clang-19). A command naming any other missing file is a doc error.
         var skipped = GuideCommands().Where(c => c.Missing is not null).ToList();
         Assert.All(skipped, c => Assert.True(
-            c.Doc == "building.md" || c.Missing is "./libmine.so" or "libmine.so",
+            c.Missing is "./libmine.so" or "libmine.so",
             $"{c.Doc}: dylink {string.Join(' ', c.Args)} names {c.Missing}, which is not in the checkout and no toolchain step builds it"));
         Assert.Contains(GuideCommands(), c => c.Doc == "getting-started.md" && c.Missing is null);
     }
