@@ -89,7 +89,7 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
     {
         if (plan.Memory.CreatesMemory)
         {
-            state.Memory = new Memory(store, plan.Memory.InitialPages, (long?)plan.Memory.MaximumPages, plan.Memory.Is64);
+            state.Memory = Create("memory", () => new Memory(store, plan.Memory.InitialPages, (long?)plan.Memory.MaximumPages, plan.Memory.Is64));
         }
 
         if (plan.Kind == MainKind.Fixed)
@@ -149,7 +149,7 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
 
         if (state.Forwarding is null)
         {
-            state.Forwarding = new Table(store, TableKind.FuncRef, null, count);
+            state.Forwarding = Create("forwarding table", () => new Table(store, TableKind.FuncRef, null, count));
             Imports.ForwardBase = 0;
         }
         else
@@ -384,10 +384,25 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
     }
 
     /// <summary>The program's table: 32-bit from the .NET API, 64-bit (table64) from a generated module.</summary>
-    private Table NewTable(uint initial) =>
+    private Table NewTable(uint initial) => Create("function table", () =>
         plan.Memory.Table64
             ? new Instance(store, cache.Get(engine, "table64", ThunkModule.Table64(initial)), []).GetTable(ThunkModule.Table64Export)!
-            : new Table(store, TableKind.FuncRef, null, initial);
+            : new Table(store, TableKind.FuncRef, null, initial));
+
+    /// <summary>Creates one of the program's own objects (memory, tables); the store's limits (<c>--max-memory</c>,
+    /// <c>--max-table</c>) refuse it with a load failure that names the program, not an engine error.</summary>
+    private T Create<T>(string what, Func<T> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (WasmtimeException e)
+        {
+            var owner = plan.Root is { } root ? plan.Modules[root].Name : plan.Main?.Name ?? "program";
+            throw new LoadException(owner, $"{owner}: the {what} cannot be created: {e.Message}", e);
+        }
+    }
 
     private void Instantiate(int index)
     {

@@ -79,6 +79,14 @@ public class RunAndLddTests
     }
 
     [Fact]
+    public void Run_MaxTableTooSmallForTheProgram_IsALoadFailure_NamingWhatCannotBeCreated()
+    {
+        var (code, _, stderr) = CliRunner.Run("run", "--max-table", "0", E2e("basics"));
+        Assert.Equal(127, code);
+        Assert.Equal("dylink: main.wasm: the forwarding table cannot be created: table minimum size of 1 elements exceeds table limits\n", stderr);
+    }
+
+    [Fact]
     public void Run_Timeout_CoversLibraryConstructors()
     {
         var dir = Directory.CreateTempSubdirectory("dylink-loop").FullName;
