@@ -98,8 +98,8 @@ internal static class HostFunctions
     public static FuncType SignatureOf(Delegate callback)
     {
         var invoke = callback.GetType().GetMethod("Invoke")!;
-        return new([.. invoke.GetParameters().Select(p => Type(Kind(p.ParameterType)))],
-            invoke.ReturnType == typeof(void) ? [] : [Type(Kind(invoke.ReturnType))]);
+        return new([.. invoke.GetParameters().Select(p => ValueType(p.ParameterType))],
+            invoke.ReturnType == typeof(void) ? [] : [ValueType(invoke.ReturnType)]);
     }
 
     /// <summary>The wasm value type a .NET parameter or result type stands for, if any.</summary>
@@ -152,12 +152,10 @@ internal static class HostFunctions
     public static FuncType Signature(Function function) =>
         new([.. function.Parameters.Select(Type)], [.. function.Results.Select(Type)]);
 
-    private static ValueKind Kind(Type type) =>
-        type == typeof(int) || type == typeof(uint) ? ValueKind.Int32
-        : type == typeof(long) || type == typeof(ulong) ? ValueKind.Int64
-        : type == typeof(float) ? ValueKind.Float32
-        : type == typeof(double) ? ValueKind.Float64
-        : throw new ArgumentException($"host functions take and return int, long, float or double, not {type.Name}");
+    private static ValueKind Kind(Type type) => KindOf(ValueType(type));
+
+    private static Format.ValueType ValueType(Type type) => ValueTypeOf(type)
+        ?? throw new ArgumentException($"host functions take and return int, long, float or double, not {type.Name}");
 
     private static Format.ValueType Type(ValueKind kind) => kind switch
     {
