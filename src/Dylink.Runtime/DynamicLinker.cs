@@ -443,21 +443,7 @@ public sealed class DynamicLinker : IDisposable
 
     /// <summary>Reads the NUL-terminated UTF-8 string at <paramref name="address"/> in guest memory.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The address is outside memory, or no NUL follows it before the end.</exception>
-    public string ReadString(long address) => _gate.Run(() =>
-    {
-        var memory = Program.State.Memory;
-        var length = memory.GetLength();
-        if (address < 0 || address >= length)
-        {
-            throw new ArgumentOutOfRangeException(nameof(address), address, $"outside memory ({length} bytes)");
-        }
-
-        var bytes = memory.GetSpan(address, (int)Math.Min(length - address, int.MaxValue));
-        var end = bytes.IndexOf((byte)0);
-        return end >= 0
-            ? System.Text.Encoding.UTF8.GetString(bytes[..end])
-            : throw new ArgumentOutOfRangeException(nameof(address), address, "the string is not NUL-terminated before the end of memory");
-    });
+    public string ReadString(long address) => _gate.Run(() => Program.ReadString(address, "the string"));
 
     /// <summary>Copies <paramref name="length"/> bytes of guest memory from <paramref name="address"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The range is not inside memory.</exception>

@@ -60,21 +60,8 @@ internal sealed class GuestAbi(DynamicLinker linker, Func<LinkedProgram> program
 
     /// <summary>A NUL-terminated UTF-8 string in guest memory; a pointer out of bounds or a string that runs to the end of
     /// memory fails the call (it is the guest's error, not a reason to stop the program).</summary>
-    private string ReadString(int address, string function, string what)
-    {
-        var memory = program().State.Memory;
-        var length = memory.GetLength();
-        if (address < 0 || address >= length)
-        {
-            throw new ArgumentException($"{function}: the {what} pointer 0x{address:x} is outside memory ({length} bytes)");
-        }
-
-        var bytes = memory.GetSpan((long)address, (int)Math.Min(length - address, int.MaxValue));
-        var end = bytes.IndexOf((byte)0);
-        return end < 0
-            ? throw new ArgumentException($"{function}: the {what} at 0x{address:x} is not NUL-terminated before the end of memory")
-            : Encoding.UTF8.GetString(bytes[..end]);
-    }
+    // A wasm32 pointer is unsigned: -8 is 0xfffffff8, past the end of memory.
+    private string ReadString(int address, string function, string what) => program().ReadString((uint)address, $"{function}: the {what}");
 
     /// <summary>The last run-time linking error, cleared by reading it (<c>dlerror</c>).</summary>
     public string? TakeLastError()

@@ -246,6 +246,26 @@ internal sealed class LinkedProgram(LinkPlan plan, ProgramScope scope, ProgramSt
             && signature.Equals(expected) ? CurrentFunction(definition) : null;
     }
 
+    /// <summary>The NUL-terminated UTF-8 string at <paramref name="address"/> in guest memory, for the host and for the
+    /// guest's own calls alike.</summary>
+    /// <param name="address">Where it starts.</param>
+    /// <param name="what">How messages name it ("dlopen: the path").</param>
+    /// <exception cref="ArgumentOutOfRangeException">The address is outside memory, or no NUL follows it before the end.</exception>
+    public string ReadString(long address, string what)
+    {
+        var length = State.Memory.GetLength();
+        if (address < 0 || address >= length)
+        {
+            throw new ArgumentOutOfRangeException(null, $"{what} pointer 0x{address:x} is outside memory ({length} bytes)");
+        }
+
+        var bytes = State.Memory.GetSpan(address, (int)Math.Min(length - address, int.MaxValue));
+        var end = bytes.IndexOf((byte)0);
+        return end >= 0
+            ? System.Text.Encoding.UTF8.GetString(bytes[..end])
+            : throw new ArgumentOutOfRangeException(null, $"{what} at 0x{address:x} is not NUL-terminated before the end of memory");
+    }
+
     /// <summary>The main's <c>free</c>, which gives back blocks its allocator placed.</summary>
     public Function? MainFree() => Plan.Main is { } main ? this[main.Index].Instance?.GetFunction("free") : null;
 
