@@ -202,12 +202,12 @@ internal static class FreshScenarios
     private static List<(string Name, string[] Command)> BuildDylink(string root, string dir, Dictionary<string, string> notes)
     {
         var project = Path.Combine(root, "src", "Dylink.Cli");
-        Tool(root, ["dotnet", "build", project, "-c", "Release", "-nologo", "-v", "q"]);
+        Workload.Tool(root, ["dotnet", "build", project, "-c", "Release", "-nologo", "-v", "q"]);
         var list = new List<(string, string[])> { ("jit", ["dotnet", Path.Combine(project, "bin", "Release", "net10.0", "dylink.dll")]) };
         var r2r = Path.Combine(dir, "r2r");
         try
         {
-            Tool(root, ["dotnet", "publish", project, "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier, "-nologo", "-v", "q", "-o", r2r]);
+            Workload.Tool(root, ["dotnet", "publish", project, "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier, "-nologo", "-v", "q", "-o", r2r]);
             list.Add(("r2r", [Path.Combine(r2r, OperatingSystem.IsWindows() ? "dylink.exe" : "dylink")]));
         }
         catch (InvalidOperationException e)
@@ -224,13 +224,13 @@ internal static class FreshScenarios
         File.WriteAllText(Path.Combine(dir, "main.c"), DlopenMain);
         File.WriteAllText(Path.Combine(dir, "crt_start.c"), CrtStart);
         // As tests/fixtures/build.sh builds its dl mains (DL_MAIN) and side modules (E2E_SIDE).
-        Tool(dir, ["clang-19", "--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-nostartfiles", "-Wl,--strip-debug", "-Wl,--export-memory",
+        Workload.Tool(dir, ["clang-19", "--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-nostartfiles", "-Wl,--strip-debug", "-Wl,--export-memory",
             "-Wl,--export-table", "-Wl,--growable-table", "-fPIC", "-Wl,--export-dynamic", "-Wl,--unresolved-symbols=import-dynamic",
             "-o", "main.wasm", "crt_start.c", "main.c"]);
         Parallel.For(0, ManyLibraries, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             File.WriteAllText(Path.Combine(dir, $"lib{i}.c"), Library(i));
-            Tool(dir, ["clang-19", "--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-nostdlib", "-fPIC", "-fvisibility=default", "-shared",
+            Workload.Tool(dir, ["clang-19", "--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-nostdlib", "-fPIC", "-fvisibility=default", "-shared",
                 "-Wl,--no-entry", "-Wl,--unresolved-symbols=import-dynamic", "-Wl,--export-if-defined=__wasm_call_ctors", "-o", $"lib{i}.so", $"lib{i}.c"]);
         });
     }
@@ -242,15 +242,15 @@ internal static class FreshScenarios
         var src = Path.Combine(root, "tests", "fixtures", "src");
         File.Copy(Path.Combine(src, "hello.c"), Path.Combine(dir, "hello.c"));
         File.Copy(Path.Combine(src, "host_main.c"), Path.Combine(dir, "host_main.c"));
-        Tool(dir, ["emcc", "-O2", "-fPIC", "-sSIDE_MODULE=1", "-o", "libhello.so", "hello.c"]);
+        Workload.Tool(dir, ["emcc", "-O2", "-fPIC", "-sSIDE_MODULE=1", "-o", "libhello.so", "hello.c"]);
         // Synchronous compilation: node 20's fetch cannot read the .wasm next to the script (emscripten 3.1.6 tries it).
-        Tool(dir, ["emcc", "-O2", "-sMAIN_MODULE=2", "-sWASM_ASYNC_COMPILATION=0", "-o", "host.js", "host_main.c", "libhello.so"]);
+        Workload.Tool(dir, ["emcc", "-O2", "-sMAIN_MODULE=2", "-sWASM_ASYNC_COMPILATION=0", "-o", "host.js", "host_main.c", "libhello.so"]);
         File.WriteAllText(Path.Combine(dir, "main.c"), DlopenMain);
-        Tool(dir, ["emcc", "-O2", "-sMAIN_MODULE=2", "-sWASM_ASYNC_COMPILATION=0", "-o", "main.js", "main.c"]);
+        Workload.Tool(dir, ["emcc", "-O2", "-sMAIN_MODULE=2", "-sWASM_ASYNC_COMPILATION=0", "-o", "main.js", "main.c"]);
         Parallel.For(0, ManyLibraries, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             File.WriteAllText(Path.Combine(dir, $"lib{i}.c"), Library(i));
-            Tool(dir, ["emcc", "-O2", "-fPIC", "-sSIDE_MODULE=1", "-o", $"lib{i}.so", $"lib{i}.c"]);
+            Workload.Tool(dir, ["emcc", "-O2", "-fPIC", "-sSIDE_MODULE=1", "-o", $"lib{i}.so", $"lib{i}.c"]);
         });
     }
 
@@ -287,26 +287,6 @@ internal static class FreshScenarios
         }
 
         return elapsed;
-    }
-
-    private static void Tool(string dir, string[] command)
-    {
-        var start = new ProcessStartInfo(command[0]) { WorkingDirectory = dir, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in command.Skip(1))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // emcc -O2 runs its JS optimizer, which needs Debian's acorn (toolchain.md, pitfall 11).
-        start.Environment["NODE_PATH"] = "/usr/share/nodejs";
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{string.Join(' ', command)} failed in {dir}:\n{stdout}{stderr.Result}");
-        }
     }
 
     private static bool OnPath(string tool) =>

@@ -197,7 +197,8 @@ internal sealed record Workload(Toolchain Toolchain, int Count, int Functions, i
         }
         """;
 
-    private static void Tool(string dir, string[] command)
+    /// <summary>Runs a build tool in <paramref name="dir"/>; a failure throws with what it printed.</summary>
+    internal static void Tool(string dir, string[] command)
     {
         var start = new ProcessStartInfo(command[0]) { WorkingDirectory = dir, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var argument in command.Skip(1))
@@ -209,11 +210,11 @@ internal sealed record Workload(Toolchain Toolchain, int Count, int Functions, i
         start.Environment["NODE_PATH"] = "/usr/share/nodejs";
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
+        var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{string.Join(' ', command)} failed in {dir}:\n{stderr.Result}");
+            throw new InvalidOperationException($"{string.Join(' ', command)} failed in {dir}:\n{stdout}{stderr.Result}");
         }
     }
 
