@@ -4,6 +4,12 @@ namespace Dylink.Cli.Tests;
 
 public class RunAndLddTests
 {
+    // The imports every position-independent module has, for the hand-written modules below.
+    private const string PicImports = """
+        (import "env" "memory" (memory 1)) (import "env" "__indirect_function_table" (table 0 funcref))
+        (import "env" "__memory_base" (global i32)) (import "env" "__table_base" (global i32))
+        """;
+
     private static string E2e(string scenario) => Path.Combine(Fixtures.BinDir, "e2e", scenario, "main.wasm");
 
     [Fact]
@@ -90,14 +96,10 @@ public class RunAndLddTests
     public void Run_Timeout_CoversLibraryConstructors()
     {
         var dir = Directory.CreateTempSubdirectory("dylink-loop").FullName;
-        const string imports = """
-            (import "env" "memory" (memory 0)) (import "env" "__indirect_function_table" (table 0 funcref))
-            (import "env" "__memory_base" (global i32)) (import "env" "__table_base" (global i32))
-            """;
         File.WriteAllBytes(Path.Combine(dir, "main.wasm"), Wasmtime.Module.ConvertText(
-            $$"""(module (@dylink.0 (mem-info (memory 0 0) (table 0 0))) {{imports}} (func (export "_start")))"""));
+            $$"""(module (@dylink.0 (mem-info (memory 0 0) (table 0 0))) {{PicImports}} (func (export "_start")))"""));
         File.WriteAllBytes(Path.Combine(dir, "libloop.so"), Wasmtime.Module.ConvertText(
-            $$"""(module (@dylink.0 (mem-info (memory 8 0) (table 0 0))) {{imports}} (func (export "__wasm_call_ctors") (loop $l (br $l))))"""));
+            $$"""(module (@dylink.0 (mem-info (memory 8 0) (table 0 0))) {{PicImports}} (func (export "__wasm_call_ctors") (loop $l (br $l))))"""));
         try
         {
             var (code, _, stderr) = CliRunner.Run("run", "--timeout", "0.2", "-l", "libloop.so", Path.Combine(dir, "main.wasm"));
@@ -119,19 +121,15 @@ public class RunAndLddTests
         var dir = Directory.CreateTempSubdirectory("dylink-view").FullName;
         var host = Directory.CreateDirectory(Path.Combine(dir, "plugins-host")).FullName;
         guestPath = guestPath.Replace("HOST", host, StringComparison.Ordinal);
-        const string imports = """
-            (import "env" "memory" (memory 1)) (import "env" "__indirect_function_table" (table 0 funcref))
-            (import "env" "__memory_base" (global i32)) (import "env" "__table_base" (global i32))
-            """;
         File.WriteAllBytes(Path.Combine(dir, "main.wasm"), Wasmtime.Module.ConvertText($$"""
-            (module (@dylink.0 (mem-info (memory 256 0) (table 0 0))) {{imports}}
+            (module (@dylink.0 (mem-info (memory 256 0) (table 0 0))) {{PicImports}}
               (import "env" "dlopen" (func $dlopen (param i32 i32) (result i32)))
               (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
               (data (global.get 0) "{{guestPath}}\00")
               (func (export "_start") (call $exit (i32.eqz (call $dlopen (global.get 0) (i32.const 2))))))
             """));
         File.WriteAllBytes(Path.Combine(host, "libx.so"), Wasmtime.Module.ConvertText(
-            $$"""(module (@dylink.0 (mem-info (memory 0 0) (table 0 0))) {{imports}} (func (export "x")))"""));
+            $$"""(module (@dylink.0 (mem-info (memory 0 0) (table 0 0))) {{PicImports}} (func (export "x")))"""));
         try
         {
             string[] view = mapped ? ["--dir", $"{host}::/plugins"] : [];
