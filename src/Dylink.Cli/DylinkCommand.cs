@@ -53,6 +53,7 @@ public static class DylinkCommand
             ReadelfCommand.Create(terminal),
             NmCommand.Create(terminal),
             PrecompileCommand.Create(),
+            ExportsCommand.Create(),
         };
         // Help is Dylink's own (Help.cs), so System.CommandLine's -h/-? option goes: readelf's -h is the file header.
         foreach (var option in root.Options.OfType<System.CommandLine.Help.HelpOption>().ToList())
