@@ -64,6 +64,12 @@ public static class DylinkCommand
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {
+            // cc and c++ take clang's arguments, which no parser of ours should interpret.
+            if (args is ["cc" or "c++", ..])
+            {
+                return CcCommand.Run(args[1..], cxx: args[0] == "c++", streams);
+            }
+
             if (Preparse(root, ownArgs, output, error) is { } early)
             {
                 return early;
