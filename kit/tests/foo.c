@@ -1,4 +1,6 @@
-/* libfoo.so: NEEDs libbar.so (and libc.so). Its constructor must run after bar's. */
+/* libfoo.so: NEEDs libbar.so (and libc.so). Its constructor must run after bar's.
+ * Linked without --unresolved-symbols=import-dynamic: <dlfcn.h>'s functions are explicit env imports. */
+#include <dlfcn.h>
 #include <stdio.h>
 extern int bar_ready;
 extern int bar_var;
@@ -12,3 +14,5 @@ __attribute__((constructor)) static void foo_init(void) {
 int foo_twice_bar(void) { return 2 * bar_var; }
 
 __int128 foo_mul(__int128 a, __int128 b) { return a * b; }   /* __multi3 from libc.so */
+
+int foo_dlsym_ok(void) { return dlsym(RTLD_DEFAULT, "bar_var") == (void *)&bar_var; }

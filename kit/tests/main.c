@@ -13,6 +13,7 @@ int bar_errno(void);
 long double bar_half(long double);
 int foo_twice_bar(void);
 __int128 foo_mul(__int128, __int128);
+int foo_dlsym_ok(void);
 
 int main_var = 7;
 int *main_ptr_to_bar = &bar_var;      /* a data relocation into libbar.so */
@@ -51,6 +52,7 @@ int main(int argc, char **argv) {
   printf("__int128: 2^80 >> 64 = %llu\n", (unsigned long long)(m >> 64));
   printf("%%Lg: %Lg, bar_half(3.0L) = %Lg\n", 1.5L, bar_half(3.0L));
 
+  printf("dlsym(RTLD_DEFAULT, \"bar_var\") in libfoo.so: %s\n", foo_dlsym_ok() ? "&bar_var" : "wrong");
   void *h = dlopen("libplugin.so", RTLD_NOW);
   if (!h) { printf("dlopen: %s\n", dlerror()); return 1; }
   int (*entry)(int) = (int (*)(int))dlsym(h, "plugin_entry");
