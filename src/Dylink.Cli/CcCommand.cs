@@ -10,6 +10,9 @@ namespace Dylink.Cli;
 /// </summary>
 internal static class CcCommand
 {
+    /// <summary>The oldest clang whose wasm driver honours <c>-fPIC</c> and links shared modules for WASI.</summary>
+    private const int OldestClang = 15;
+
     /// <summary>Exit code when no clang can be started (a shell's "command not found").</summary>
     private const int NoCompiler = 127;
 
@@ -52,7 +55,7 @@ internal static class CcCommand
 
             Exit status:
               0    success
-              1    usage error (--cc without a value)
+              1    usage error (--cc without a value, a clang older than 15)
               2    a library on a C++ program's line cannot be read (its needs decide the main's exports)
               70   internal error (the kit's sysroot is missing: a broken installation)
               127  no clang can be started
@@ -107,10 +110,19 @@ internal static class CcCommand
             return DylinkCommand.InternalError;
         }
 
+        var major = MajorVersion(clang);
+        if (major is > 0 and < OldestClang)
+        {
+            // LLVM 14 honours -fPIC only for the emscripten triple and its driver cannot link shared: kit/README.md
+            // has the manual lines that work with it.
+            error.WriteLine($"dylink {name}: {clang} is clang {major}; dylink {name} needs clang {OldestClang} or newer (checked: 19 and 22). For clang 14, see the manual command lines in kit/README.md");
+            return DylinkCommand.UsageError;
+        }
+
         var scratch = Directory.CreateTempSubdirectory("dylink-cc-");
         try
         {
-            var driver = new CompilerDriver { Clang = clang, ClangMajor = MajorVersion(clang), Sysroot = sysroot, Cxx = cxx, ScratchDirectory = scratch.FullName };
+            var driver = new CompilerDriver { Clang = clang, ClangMajor = major, Sysroot = sysroot, Cxx = cxx, ScratchDirectory = scratch.FullName };
             IReadOnlyList<ToolInvocation> commands;
             try
             {
@@ -144,7 +156,8 @@ internal static class CcCommand
         }
         catch (Win32Exception e)
         {
-            error.WriteLine($"dylink {name}: cannot run {clang}: {e.Message}");
+            // ENOENT: the usual case (a wrong --cc or CC), said as a shell says it.
+            error.WriteLine($"dylink {name}: cannot run {clang}: {(e.NativeErrorCode == 2 ? "command not found" : e.Message)}");
             return NoCompiler;
         }
         finally
@@ -163,7 +176,7 @@ internal static class CcCommand
         return Candidates(cxx).FirstOrDefault(c => path.Any(d => File.Exists(Path.Combine(d, c))));
     }
 
-    /// <summary>The compiler's major version: from its name (<c>clang-19</c>), else from <c>-dumpversion</c>.</summary>
+    /// <summary>The compiler's major version: from its name (<c>clang-19</c>), else from <c>-dumpversion</c>; 0 when unknown.</summary>
     private static int MajorVersion(string clang)
     {
         var fileName = Path.GetFileName(clang);
@@ -173,9 +186,16 @@ internal static class CcCommand
             return fromName;
         }
 
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(clang, ["-dumpversion"]) { RedirectStandardOutput = true, UseShellExecute = false })!;
-        var version = process.StandardOutput.ReadToEnd().Trim();
-        process.WaitForExit();
-        return int.TryParse(version.Split('.')[0], System.Globalization.CultureInfo.InvariantCulture, out var major) ? major : 0;
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(clang, ["-dumpversion"]) { RedirectStandardOutput = true, UseShellExecute = false })!;
+            var version = process.StandardOutput.ReadToEnd().Trim();
+            process.WaitForExit();
+            return int.TryParse(version.Split('.')[0], System.Globalization.CultureInfo.InvariantCulture, out var major) ? major : 0;
+        }
+        catch (Win32Exception)
+        {
+            return 0;   // cannot be started: running it says so, with the system's reason
+        }
     }
 }

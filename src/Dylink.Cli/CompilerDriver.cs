@@ -151,6 +151,12 @@ internal sealed class CompilerDriver
         }
 
         line.AddRange(["-fPIC", "-fvisibility=default", "-Qunused-arguments"]);
+        if (action != DriverAction.Compile)
+        {
+            // For a user's own -lc (or -lm): clang 22 would search only a wasip1 directory.
+            line.Add("-L" + Path.Combine(Cxx ? CxxSysroot : Sysroot, "lib", "wasm32-wasi"));
+        }
+
         var libraries = new List<string>();
         switch (action)
         {
@@ -169,13 +175,22 @@ internal sealed class CompilerDriver
                 line.AddRange(ExportsForLibrariesOf(args).Select(f => "-Wl," + f));
                 break;
             case DriverAction.Program:
-                // The start file by path: clang 22 looks for it under a wasip1 directory the kit does not have.
-                line.AddRange(["-nostdlib", Path.Combine(Sysroot, "lib", "wasm32-wasi", "crt1-command.o"), "-Wl,--experimental-pic", "-Wl,-pie", "-Wl,--export-dynamic", "-Wl,--import-memory", "-Wl,--export-memory"]);
+                // The start file by path: clang 22 looks for it under a wasip1 directory the kit does not have. A
+                // reactor (no main; its host calls its exports) starts with _initialize instead of _start.
+                var reactor = args.Contains("-mexec-model=reactor");
+                line.AddRange(["-nostdlib", Path.Combine(Sysroot, "lib", "wasm32-wasi", reactor ? "crt1-reactor.o" : "crt1-command.o"),
+                    "-Wl,--experimental-pic", "-Wl,-pie", "-Wl,--export-dynamic", "-Wl,--import-memory", "-Wl,--export-memory"]);
+                if (reactor)
+                {
+                    line.Add("-Wl,--entry=_initialize");
+                }
+
                 libraries.Add(Path.Combine(Sysroot, "lib", "wasm32-wasi", "libc.so"));
                 break;
         }
 
-        return new ToolInvocation(Clang, [.. line, .. args, .. libraries]);
+        // -mexec-model is the driver's to apply (the start file above): clang 22 refuses it for wasip1.
+        return new ToolInvocation(Clang, [.. line, .. args.Where(a => !a.StartsWith("-mexec-model=", StringComparison.Ordinal)), .. libraries]);
     }
 
     /// <summary>The export flags a non-PIE C++ main needs for the libraries on its link line (its <c>.so</c> inputs and
