@@ -56,6 +56,12 @@ internal sealed class CompilerDriver
         "-ivfsoverlay", "-resource-dir", "-working-directory", "-F", "-B", "-I-", "-aux-target",
     };
 
+    /// <summary>The libraries musl folds into libc (its empty <c>libm.a</c>, <c>libdl.a</c>, …).</summary>
+    private static readonly HashSet<string> InLibc = new(StringComparer.Ordinal)
+    {
+        "-lm", "-ldl", "-lpthread", "-lrt", "-lutil", "-lxnet", "-lcrypt", "-lresolv",
+    };
+
     /// <summary>Options that stop clang before the link.</summary>
     private static readonly HashSet<string> CompileOnly = new(StringComparer.Ordinal)
     {
@@ -189,8 +195,10 @@ internal sealed class CompilerDriver
                 break;
         }
 
-        // -mexec-model is the driver's to apply (the start file above): clang 22 refuses it for wasip1.
-        return new ToolInvocation(Clang, [.. line, .. args.Where(a => !a.StartsWith("-mexec-model=", StringComparison.Ordinal)), .. libraries]);
+        // -mexec-model is the driver's to apply (the start file above): clang 22 refuses it for wasip1. musl's libm,
+        // libdl, libpthread, … are all in libc.so (musl ships them as empty archives, the kit does not ship them).
+        var own = args.Where(a => !a.StartsWith("-mexec-model=", StringComparison.Ordinal) && (Cxx || !InLibc.Contains(a)));
+        return new ToolInvocation(Clang, [.. line, .. own, .. libraries]);
     }
 
     /// <summary>The export flags a non-PIE C++ main needs for the libraries on its link line (its <c>.so</c> inputs and

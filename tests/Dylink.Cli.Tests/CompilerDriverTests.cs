@@ -17,7 +17,7 @@ public class CompilerDriverTests
     public void ASideModule_IsPositionIndependent_LeavesUndefinedSymbolsToTheLoader_AndNeedsLibc()
     {
         Assert.Equal(
-            ["clang-19 --target=wasm32-wasi --sysroot=/kit -fPIC -fvisibility=default -Qunused-arguments -nostdlib -Wl,--experimental-pic -Wl,--no-entry "
+            ["clang-19 --target=wasm32-wasi --sysroot=/kit -fPIC -fvisibility=default -Qunused-arguments -L/kit/lib/wasm32-wasi -nostdlib -Wl,--experimental-pic -Wl,--no-entry "
                 + "-Wl,--unresolved-symbols=import-dynamic -Wl,--export-if-defined=__wasm_call_ctors -shared -o libfoo.so foo.o -L. -lbar /kit/lib/wasm32-wasi/libc.so"],
             Lines(Driver(), "-shared", "-o", "libfoo.so", "foo.o", "-L.", "-lbar"));
     }
@@ -26,7 +26,7 @@ public class CompilerDriverTests
     public void AProgram_IsAPieMain_WithTheKitsStartFile_ExportingItsSymbols_LinkedAgainstLibc()
     {
         Assert.Equal(
-            ["clang-19 --target=wasm32-wasi --sysroot=/kit -fPIC -fvisibility=default -Qunused-arguments -nostdlib /kit/lib/wasm32-wasi/crt1-command.o "
+            ["clang-19 --target=wasm32-wasi --sysroot=/kit -fPIC -fvisibility=default -Qunused-arguments -L/kit/lib/wasm32-wasi -nostdlib /kit/lib/wasm32-wasi/crt1-command.o "
                 + "-Wl,--experimental-pic -Wl,-pie -Wl,--export-dynamic -Wl,--import-memory -Wl,--export-memory -o app.wasm main.o /kit/lib/wasm32-wasi/libc.so"],
             Lines(Driver(), "-o", "app.wasm", "main.o"));
     }
@@ -82,12 +82,20 @@ public class CompilerDriverTests
 
         var link = Lines(Driver(cxx: true), "-o", "app.wasm", "main.o", hello)[0];
 
-        Assert.StartsWith("clang++-19 --target=wasm32-wasi --sysroot=/usr -idirafter /kit/include/wasm32-wasi -fPIC -fvisibility=default -Qunused-arguments "
+        Assert.StartsWith("clang++-19 --target=wasm32-wasi --sysroot=/usr -idirafter /kit/include/wasm32-wasi -fPIC -fvisibility=default -Qunused-arguments -L/usr/lib/wasm32-wasi "
             + "-nostartfiles /kit/lib/wasm32-wasi/crt1-command.o -Wl,--export-dynamic -Wl,--strip-debug -Wl,--export-memory -Wl,--export-table -Wl,--growable-table "
             + "-Wl,--export=__stack_pointer -Wl,--export=free -Wl,--export=malloc -Wl,--export=printf", link, StringComparison.Ordinal);
         Assert.DoesNotContain("libc.so", link, StringComparison.Ordinal);
         // A C++ side module takes its libc and C++ runtime from that main: no libc.so.
         Assert.DoesNotContain("libc.so", Lines(Driver(cxx: true), "-shared", "-o", "libx.so", "x.o")[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MuslsSeparateLibraries_AreInLibcSo_AndLeaveTheLine()
+    {
+        var link = Lines(Driver(), "-o", "app.wasm", "main.o", "-lm", "-ldl", "-lpthread", "-lfoo")[0];
+
+        Assert.EndsWith("-o app.wasm main.o -lfoo /kit/lib/wasm32-wasi/libc.so", link, StringComparison.Ordinal);
     }
 
     [Fact]
