@@ -12,8 +12,8 @@ public sealed record MainExport(string Name, SymbolKind Kind, bool IsWeak, strin
 /// <summary>
 /// What a non-PIE (Fixed) main must export so that a set of libraries links against it: every function and data
 /// symbol their imports name that none of them defines and the loader does not provide, <c>__stack_pointer</c> when a
-/// library uses the stack, and an allocator when a library has data (the loader places the libraries' data in the
-/// main's heap). It is the list a build without a shared libc needs (<c>dylink exports</c>, <c>dylink c++</c>): miss
+/// library uses the stack, an allocator when a library has data (the loader places the libraries' data in the
+/// main's heap), and <c>__cxa_atexit</c>, through which the loader has the libraries' destructors run at exit. It is the list a build without a shared libc needs (<c>dylink exports</c>, <c>dylink c++</c>): miss
 /// one and the load fails with "undefined symbol". Pure: it reads the libraries and their NEEDED closure as a load
 /// would, with the same search rules, and never starts an engine.
 /// </summary>
@@ -59,8 +59,17 @@ public static class MainExports
             needed[WellKnownSymbols.Allocators[0]] = new MainExport(WellKnownSymbols.Allocators[0], SymbolKind.Function, false, "the loader");
         }
 
+        // The loader registers the libraries' destructors with the program's __cxa_atexit, so that exit runs them (as
+        // glibc registers _dl_fini); without it they never run at exit. Libraries get the loader's own, per library.
+        if (modules.Count > 0 && !defined.Contains(AtExit))
+        {
+            needed[AtExit] = new MainExport(AtExit, SymbolKind.Function, false, "the loader");
+        }
+
         return [.. needed.Values.OrderBy(e => e.Name, StringComparer.Ordinal)];
     }
+
+    private const string AtExit = "__cxa_atexit";
 
     /// <summary>Whether an undefined symbol is for the main to provide: functions and data, except what the loader gives
     /// every library (the <c>dlfcn.h</c> family, <c>__cxa_atexit</c>) and the per-module bases; of the globals, only the

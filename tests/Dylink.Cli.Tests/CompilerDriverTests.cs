@@ -84,7 +84,7 @@ public class CompilerDriverTests
 
         Assert.StartsWith("clang++-19 --target=wasm32-wasi --sysroot=/usr -idirafter /kit/include/wasm32-wasi -fPIC -fvisibility=default -Qunused-arguments -L/usr/lib/wasm32-wasi "
             + "-nostartfiles /kit/lib/wasm32-wasi/crt1-command.o -Wl,--export-dynamic -Wl,--strip-debug -Wl,--export-memory -Wl,--export-table -Wl,--growable-table "
-            + "-Wl,--export=__stack_pointer -Wl,--export=free -Wl,--export=malloc -Wl,--export=printf", link, StringComparison.Ordinal);
+            + "-Wl,--export=__cxa_atexit -Wl,--export=__stack_pointer -Wl,--export=free -Wl,--export=malloc -Wl,--export=printf", link, StringComparison.Ordinal);
         Assert.DoesNotContain("libc.so", link, StringComparison.Ordinal);
         // A C++ side module takes its libc and C++ runtime from that main: no libc.so.
         Assert.DoesNotContain("libc.so", Lines(Driver(cxx: true), "-shared", "-o", "libx.so", "x.o")[0], StringComparison.Ordinal);

@@ -55,6 +55,37 @@ public sealed class KitTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public void ACxxProgramBuiltWithDylinkCxx_ExportsWhatItsLibrariesNeed_AndRunsAsExpected()
+    {
+        if (!Installed("clang++-19"))
+        {
+            output.WriteLine("not checked: clang++-19 is not installed");
+            return;
+        }
+
+        // The classes scenario of the C++ matrix (virtual calls, dynamic_cast, typeid, inline and template statics
+        // across modules, static destructors at exit), whose fixture main has a hand-written export list.
+        var scenario = Path.Combine(Fixtures.RepoRoot, "tests", "fixtures", "src", "cxx");
+        var dir = Directory.CreateTempSubdirectory("dylink-kit-cxx-").FullName;
+        _built.Add(dir);
+        File.Copy(Path.Combine(scenario, "cxx.h"), Path.Combine(dir, "cxx.h"));
+        var classes = Directory.CreateDirectory(Path.Combine(dir, "classes")).FullName;
+        foreach (var source in Directory.EnumerateFiles(Path.Combine(scenario, "classes")))
+        {
+            File.Copy(source, Path.Combine(classes, Path.GetFileName(source)));
+        }
+
+        string In(string file) => Path.Combine(classes, file);
+        Cxx("-O2", "-fno-exceptions", "-shared", "-o", In("libshapes.so"), In("libshapes.cpp"));
+        Cxx("-O2", "-fno-exceptions", "-shared", "-o", In("libcircle.so"), In("libcircle.cpp"), In("libshapes.so"));
+        Cxx("-O2", "-fno-exceptions", "-o", In("main.wasm"), In("main.cpp"), In("libcircle.so"), In("libshapes.so"));
+        var (code, stdout, stderr) = CliRunner.Run("run", In("main.wasm"));
+
+        Assert.Equal(("", 0), (stderr, code));
+        Assert.Equal(File.ReadAllText(Path.Combine(Fixtures.BinDir, "cxx", "classes", "expected.txt")), stdout);
+    }
+
     /// <summary>Builds kit/tests in a fresh directory with <c>dylink cc --cc CLANG</c>, optimised, as a user's makefile
     /// would: each library from its source, the main against the libraries it calls.</summary>
     private string Build(string clang)
@@ -76,10 +107,14 @@ public sealed class KitTests(ITestOutputHelper output) : IDisposable
         return dir;
     }
 
-    private static void Cc(params string[] args)
+    private static void Cc(params string[] args) => Driver("cc", args);
+
+    private static void Cxx(params string[] args) => Driver("c++", args);
+
+    private static void Driver(string command, string[] args)
     {
-        var (code, stdout, stderr) = CliRunner.Run(["cc", .. args]);
-        Assert.True(code == 0, $"dylink cc {string.Join(' ', args)} exited {code}:\n{stdout}{stderr}");
+        var (code, stdout, stderr) = CliRunner.Run([command, .. args]);
+        Assert.True(code == 0, $"dylink {command} {string.Join(' ', args)} exited {code}:\n{stdout}{stderr}");
     }
 
     public void Dispose()

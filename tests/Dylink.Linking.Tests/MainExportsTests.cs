@@ -29,10 +29,11 @@ public class MainExportsTests
 
         var exports = For(source, "liba.so");
 
-        // b_func is libb.so's; dlopen and __cxa_atexit are the loader's; __memory_base and __table_base are per module.
-        // The allocator is there because liba.so has data to place.
+        // b_func is libb.so's; dlopen and __cxa_atexit are the loader's to give libraries; __memory_base and __table_base
+        // are per module. The allocator is there because liba.so has data to place, __cxa_atexit so that the loader can
+        // have the libraries' destructors run at exit.
         Assert.Equal(
-            ["__stack_pointer Global liba.so", "aligned_alloc Function the loader", "environ Data liba.so", "printf Function liba.so", "qsort Function liba.so", "strlen Function libb.so"],
+            ["__cxa_atexit Function the loader", "__stack_pointer Global liba.so", "aligned_alloc Function the loader", "environ Data liba.so", "printf Function liba.so", "qsort Function liba.so", "strlen Function libb.so"],
             exports.Select(e => $"{e.Name} {e.Kind} {e.NeededBy}"));
         Assert.All(exports, e => Assert.False(e.IsWeak));
     }
@@ -51,7 +52,7 @@ public class MainExportsTests
 
         var exports = For(source, "liba.so", "libb.so");
 
-        Assert.Equal(["both False", "maybe True"], exports.Select(e => $"{e.Name} {e.IsWeak}"));
+        Assert.Equal(["__cxa_atexit False", "both False", "maybe True"], exports.Select(e => $"{e.Name} {e.IsWeak}"));
         // No library has data: no allocator needed.
         Assert.DoesNotContain(exports, e => e.Name == "aligned_alloc");
     }
