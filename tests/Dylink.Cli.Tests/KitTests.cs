@@ -86,6 +86,36 @@ public sealed class KitTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(File.ReadAllText(Path.Combine(Fixtures.BinDir, "cxx", "classes", "expected.txt")), stdout);
     }
 
+    [Fact]
+    public void HelloKit_IsWhatItsBuildScriptMakes_AndRuns()
+    {
+        var example = Path.Combine(Fixtures.RepoRoot, "examples", "hello-kit");
+        var (code, stdout, stderr) = CliRunner.Run("run", Path.Combine(example, "host.wasm"));
+        Assert.Equal(("hello from libhello.so: x=5 ready=1\nhost: side_hello(5) returned 40\n", "", 0), (stdout, stderr, code));
+        if (!Installed("clang-19"))
+        {
+            output.WriteLine("rebuild not checked: clang-19 is not installed");
+            return;
+        }
+
+        // Its two dylink cc commands, into another directory: the committed modules, byte for byte.
+        var dir = Directory.CreateTempSubdirectory("dylink-hello-kit-").FullName;
+        _built.Add(dir);
+        var start = new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(example, "build.sh"), dir]) { RedirectStandardError = true };
+        start.Environment["DYLINK"] = DocsTests.WriteDylinkScript(dir);
+        using (var build = System.Diagnostics.Process.Start(start)!)
+        {
+            var log = build.StandardError.ReadToEnd();
+            build.WaitForExit();
+            Assert.True(build.ExitCode == 0, log);
+        }
+
+        foreach (var module in new[] { "host.wasm", "libhello.so" })
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(example, module)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, module))), module);
+        }
+    }
+
     /// <summary>Builds kit/tests in a fresh directory with <c>dylink cc --cc CLANG</c>, optimised, as a user's makefile
     /// would: each library from its source, the main against the libraries it calls.</summary>
     private string Build(string clang)
