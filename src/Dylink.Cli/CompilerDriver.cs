@@ -163,6 +163,10 @@ internal sealed class CompilerDriver
             line.Add("-L" + Path.Combine(Cxx ? CxxSysroot : Sysroot, "lib", "wasm32-wasi"));
         }
 
+        // The user's -nostdlib (or -nodefaultlibs, -nostartfiles) keeps its meaning: no libc.so (no start file).
+        var kitLib = Path.Combine(Sysroot, "lib", "wasm32-wasi");
+        var withLibc = !args.Contains("-nostdlib") && !args.Contains("-nodefaultlibs");
+        var withStartFile = !args.Contains("-nostdlib") && !args.Contains("-nostartfiles");
         var libraries = new List<string>();
         switch (action)
         {
@@ -170,28 +174,32 @@ internal sealed class CompilerDriver
                 // --experimental-pic: wasm-ld's acknowledgement that -shared and dynamic imports are "not yet stable",
                 // which it would otherwise warn about on every link.
                 line.AddRange(["-nostdlib", "-Wl,--experimental-pic", "-Wl,--no-entry", "-Wl,--unresolved-symbols=import-dynamic", "-Wl,--export-if-defined=__wasm_call_ctors"]);
-                if (!Cxx)
+                if (!Cxx && withLibc)
                 {
-                    libraries.Add(Path.Combine(Sysroot, "lib", "wasm32-wasi", "libc.so"));
+                    libraries.Add(Path.Combine(kitLib, "libc.so"));
                 }
 
                 break;
             case DriverAction.Program when Cxx:
-                line.AddRange(["-nostartfiles", Path.Combine(Sysroot, "lib", "wasm32-wasi", "crt1-command.o"), "-Wl,--export-dynamic", "-Wl,--strip-debug"]);
+                line.AddRange(["-nostartfiles", .. withStartFile ? [Path.Combine(kitLib, "crt1-command.o")] : Array.Empty<string>(), "-Wl,--export-dynamic", "-Wl,--strip-debug"]);
                 line.AddRange(ExportsForLibrariesOf(args).Select(f => "-Wl," + f));
                 break;
             case DriverAction.Program:
                 // The start file by path: clang 22 looks for it under a wasip1 directory the kit does not have. A
                 // reactor (no main; its host calls its exports) starts with _initialize instead of _start.
                 var reactor = args.Contains("-mexec-model=reactor");
-                line.AddRange(["-nostdlib", Path.Combine(Sysroot, "lib", "wasm32-wasi", reactor ? "crt1-reactor.o" : "crt1-command.o"),
+                line.AddRange(["-nostdlib", .. withStartFile ? [Path.Combine(kitLib, reactor ? "crt1-reactor.o" : "crt1-command.o")] : Array.Empty<string>(),
                     "-Wl,--experimental-pic", "-Wl,-pie", "-Wl,--export-dynamic", "-Wl,--import-memory", "-Wl,--export-memory"]);
                 if (reactor)
                 {
                     line.Add("-Wl,--entry=_initialize");
                 }
 
-                libraries.Add(Path.Combine(Sysroot, "lib", "wasm32-wasi", "libc.so"));
+                if (withLibc)
+                {
+                    libraries.Add(Path.Combine(kitLib, "libc.so"));
+                }
+
                 break;
         }
 

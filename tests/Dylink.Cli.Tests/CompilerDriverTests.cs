@@ -99,6 +99,15 @@ public class CompilerDriverTests
     }
 
     [Fact]
+    public void NoStdlib_KeepsItsMeaning_NoLibcSo_NoStartFile()
+    {
+        Assert.DoesNotContain("libc.so", Lines(Driver(), "-nostdlib", "-shared", "-o", "libsq.so", "sq.o")[0], StringComparison.Ordinal);
+        var main = Lines(Driver(), "-nostartfiles", "-o", "app.wasm", "start.o", "main.o")[0];
+        Assert.DoesNotContain("crt1-command.o", main, StringComparison.Ordinal);
+        Assert.EndsWith("/kit/lib/wasm32-wasi/libc.so", main, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Verbose_ShowsCommandsAShellCanRun()
     {
         Assert.Equal("clang-19 'it'\\''s here.c' 'a b.o' -o=x", new ToolInvocation("clang-19", ["it's here.c", "a b.o", "-o=x"]).ToString());
