@@ -146,6 +146,27 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
         return [.. order];
     }
 
+    /// <summary>
+    /// The definition an import of <paramref name="name"/> resolves to: the scope's, except for a per-module ABI name
+    /// (<see cref="WellKnownSymbols.ModuleLocal"/>), which only the importer's own definition can satisfy.
+    /// </summary>
+    private bool TryFind(int importer, string name, out Definition definition)
+    {
+        if (!WellKnownSymbols.ModuleLocal.Contains(name))
+        {
+            return _symbols.TryLookup(name, out definition);
+        }
+
+        var own = ModuleSymbols.Of(modules[importer].Module).FirstOrDefault(s => s.IsDefined && s.Name == name);
+        definition = own is null ? null! : new Definition(importer, own);
+        return own is not null;
+    }
+
+    /// <summary>The loader's own functions come first for libraries; a main keeps its libc's <c>__cxa_atexit</c>
+    /// (whose exit runs the libraries' destructors too).</summary>
+    private bool IsLoaderProvided(int importer, Import import) =>
+        WellKnownSymbols.LoaderProvided.ContainsKey(import.Name) && (import.Name != WellKnownSymbols.CxaAtexit || importer != mainIndex);
+
     private ImportBinding Bind(int importer, Import import, MemoryLayout memory)
     {
         var name = NameOf(importer);
@@ -197,8 +218,7 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
     private ImportBinding BindFunction(int importer, Import import)
     {
         var signature = modules[importer].Module.Types[(int)import.TypeIndex];
-        // The loader's own functions come first for libraries; a main keeps its libc's __cxa_atexit (run at exit).
-        if (WellKnownSymbols.LoaderProvided.ContainsKey(import.Name) && (import.Name != "__cxa_atexit" || importer != mainIndex))
+        if (IsLoaderProvided(importer, import))
         {
             var provided = _is64 ? WellKnownSymbols.LoaderProvided64 : WellKnownSymbols.LoaderProvided;
             if (provided.TryGetValue(import.Name, out var loaderSignature))
@@ -226,7 +246,8 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
                 return new HostBinding(import);
             }
 
-            return options.LazyBinding && !IsWeak(importer, import)
+            // A per-module name can never be found later: no lazy binding for it.
+            return options.LazyBinding && !IsWeak(importer, import) && !WellKnownSymbols.ModuleLocal.Contains(import.Name)
                 ? new LazyFunctionBinding(import, signature)
                 : Undefined(importer, import, $"function {signature}");
         }
@@ -244,7 +265,7 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
     private ImportBinding BindGlobal(int importer, Import import, MemoryLayout memory)
     {
         var isGot = import.Module == ModuleSymbols.GotMem;
-        if (!_symbols.TryLookup(import.Name, out var definition))
+        if (!TryFind(importer, import.Name, out var definition))
         {
             if (LayoutValue(import.Name, memory) is { } value)
             {
@@ -331,7 +352,7 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
     private bool Lookup(int importer, Import import, SymbolKind wanted, out Definition definition, out bool mismatch)
     {
         mismatch = false;
-        if (!_symbols.TryLookup(import.Name, out definition))
+        if (!TryFind(importer, import.Name, out definition))
         {
             return false;
         }
@@ -360,7 +381,10 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
     {
         if (!IsWeak(importer, import))
         {
-            var message = $"{NameOf(importer)}: undefined symbol: {import.Name} ({what})";
+            var message = $"{NameOf(importer)}: undefined symbol: {import.Name} ({what})"
+                + (WellKnownSymbols.ModuleLocal.Contains(import.Name)
+                    ? $"; every module has its own {import.Name}, so only a definition in {NameOf(importer)} itself can satisfy it"
+                    : "");
             errors.Add(message);
             undefined?.Add(new UndefinedSymbol(NameOf(importer), import.Name, what, message));
         }
