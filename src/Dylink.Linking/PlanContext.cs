@@ -108,7 +108,12 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
 
     private string NameOf(int index) => modules[index].Name;
 
-    /// <summary>Dependencies before dependents (depth-first post-order over NEEDED, cycles cut), the main last.</summary>
+    /// <summary>
+    /// Dependencies before dependents, the main last: depth-first post-order over each module's NEEDED entries and then
+    /// the providers its imports bind to, from the first module in load order; an edge back into a module still being
+    /// visited (a cycle) is cut there. Providers count because a library may use one it does not list in NEEDED (a
+    /// <c>libc.so</c> the program links against, a sibling the main needs), and its constructors may call it.
+    /// </summary>
     private ImmutableArray<int> ConstructorOrder()
     {
         var order = new List<int>();
@@ -125,6 +130,11 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
             foreach (var dependency in modules[i].Needed)
             {
                 Visit(dependency);
+            }
+
+            foreach (var provider in Providers(i))
+            {
+                Visit(provider);
             }
 
             if (i != mainIndex)
@@ -144,6 +154,30 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
         }
 
         return [.. order];
+    }
+
+    /// <summary>
+    /// The modules the importer's symbol imports will bind to, in import order, without itself or the main (whose
+    /// constructors run last whatever uses it): the same lookups <see cref="Bind"/> makes, minus what the loader provides.
+    /// </summary>
+    private IEnumerable<int> Providers(int importer)
+    {
+        foreach (var import in modules[importer].Module.Imports)
+        {
+            var symbol = (import.Module, import.Kind) switch
+            {
+                (ModuleSymbols.Env, ExternalKind.Function) => !IsLoaderProvided(importer, import),
+                (ModuleSymbols.Env, ExternalKind.Tag) => scope is null || !scope.HasLoaderTag(import.Name),
+                (ModuleSymbols.Env, ExternalKind.Global) => import.Name is not (WellKnownSymbols.MemoryBase or WellKnownSymbols.TableBase),
+                (ModuleSymbols.GotFunc or ModuleSymbols.GotMem, ExternalKind.Global) => true,
+                _ => false,
+            };
+            if (symbol && TryFind(importer, import.Name, out var definition)
+                && definition.Provider != importer && definition.Provider != mainIndex)
+            {
+                yield return definition.Provider;
+            }
+        }
     }
 
     /// <summary>

@@ -5,7 +5,8 @@ namespace Dylink.Linking.Tests;
 /// <summary>
 /// The rules a program built against a shared <c>libc.so</c> relies on: wasi-libc's <c>__wasm_call_dtors</c> is an
 /// ordinary symbol while the names wasm-ld synthesizes per module stay each module's own, the main's <c>__cxa_atexit</c>
-/// is its libc's while a library's is the loader's.
+/// is its libc's while a library's is the loader's, and constructors run after the providers a module's imports are
+/// bound to, listed in NEEDED or not.
 /// </summary>
 public class LibcProgramTests
 {
@@ -14,6 +15,8 @@ public class LibcProgramTests
     private static T Binding<T>(LinkPlan plan, string module, string import)
         where T : ImportBinding =>
         Assert.IsType<T>(plan.Modules.Single(m => m.Name == module).Imports.Single(b => b.Import.Name == import));
+
+    private static string[] Names(LinkPlan plan, IEnumerable<int> order) => [.. order.Select(i => plan.Modules[i].Name)];
 
     // A wasi-libc built as a side module: exit-time functions as wasi-libc defines them.
     private const string Libc = """
@@ -109,5 +112,89 @@ public class LibcProgramTests
         Assert.Equal("libb.so", plan.Modules[own.Provider].Name);
         Assert.NotNull(own.Forwarder); // bound to itself: it exists only once it is instantiated
         Binding<WeakUndefinedBinding>(plan, "libc.so", "__wasm_call_ctors");
+    }
+
+    [Fact]
+    public void ConstructorOrder_PutsProvidersFirst_EvenWhenNotInNeeded()
+    {
+        // libplug.so uses libc.so's write but lists no NEEDED: NEEDED alone would construct it first.
+        var source = new InMemorySource()
+            .Add("main.wasm", PieMain("\"libplug.so\" \"libc.so\""))
+            .Add("libplug.so", Side("""(import "env" "write" (func (param i32) (result i32))) (func (export "__wasm_call_ctors"))"""))
+            .Add("libc.so", Side(Libc));
+        var plan = source.Plan("main.wasm");
+        Assert.Equal(["libc.so", "libplug.so", "main.wasm"], Names(plan, plan.ConstructorOrder));
+        Assert.Equal(["libc.so", "libplug.so", "main.wasm"], Names(plan, plan.InstantiationOrder));
+        Assert.Null(Binding<FunctionBinding>(plan, "libplug.so", "write").Forwarder); // its provider exists first now
+    }
+
+    [Fact]
+    public void ConstructorOrder_FollowsDataAndFunctionAddressImports_Too()
+    {
+        var source = new InMemorySource()
+            .Add("libuser.so", Side("""
+                (import "GOT.mem" "errno" (global (mut i32)))
+                (import "GOT.func" "write" (global (mut i32)))
+                """))
+            .Add("libc.so", Side(Libc + """(global (export "errno") i32 (i32.const 0))""", memory: 4));
+        var plan = source.PlanHosted("libuser.so", "libc.so");
+        Assert.Equal(["libc.so", "libuser.so"], Names(plan, plan.ConstructorOrder));
+    }
+
+    [Fact]
+    public void ConstructorOrder_CutsBindingCyclesDeterministically_NeededFirst()
+    {
+        // Bound to each other, neither listed: the first in load order is visited first, so its provider goes first.
+        var source = new InMemorySource()
+            .Add("liba.so", Side("""(import "env" "b" (func)) (func (export "a"))"""))
+            .Add("libb.so", Side("""(import "env" "a" (func)) (func (export "b"))"""));
+        var plan = source.PlanHosted("liba.so", "libb.so");
+        Assert.Equal(["libb.so", "liba.so"], Names(plan, plan.ConstructorOrder));
+        plan = source.PlanHosted("libb.so", "liba.so");
+        Assert.Equal(["liba.so", "libb.so"], Names(plan, plan.ConstructorOrder));
+    }
+
+    [Fact]
+    public void ConstructorOrder_FollowsNeededBeforeBindings()
+    {
+        // liba.so needs libc.so and is bound to libb.so: its NEEDED entries are visited first.
+        var source = new InMemorySource()
+            .Add("liba.so", Side("""(import "env" "b" (func))""", needed: "\"libc.so\""))
+            .Add("libb.so", Side("""(func (export "b"))"""))
+            .Add("libc.so", Side(""));
+        var plan = source.PlanHosted("liba.so", "libb.so");
+        Assert.Equal(["liba.so", "libb.so", "libc.so"], plan.Modules.Select(m => m.Name));
+        Assert.Equal(["libc.so", "libb.so", "liba.so"], Names(plan, plan.ConstructorOrder));
+    }
+
+    [Fact]
+    public void ConstructorOrder_AFixedMainStaysLast_AndItsLibrariesKeepTheirOrder()
+    {
+        // Libraries calling the main's malloc do not pull the main (or what it needs) ahead of them.
+        var source = new InMemorySource()
+            .Add("main.wasm", """
+                (module (@dylink.0 (mem-info (memory 0 0)) (needed "liba.so" "libb.so"))
+                  (memory (export "memory") 1)
+                  (func (export "malloc") (param i32) (result i32) (i32.const 4096))
+                  (func (export "_start")))
+                """)
+            .Add("liba.so", Side("""(import "env" "malloc" (func (param i32) (result i32)))""", memory: 8))
+            .Add("libb.so", Side("""(import "env" "malloc" (func (param i32) (result i32)))""", memory: 8));
+        var plan = source.Plan("main.wasm");
+        Assert.Equal(["liba.so", "libb.so", "main.wasm"], Names(plan, plan.ConstructorOrder));
+        Assert.Equal(["main.wasm", "liba.so", "libb.so"], Names(plan, plan.InstantiationOrder));
+    }
+
+    [Fact]
+    public void ConstructorOrder_OfADlopen_PutsItsNewProvidersFirst()
+    {
+        var source = new InMemorySource()
+            .Add("libstart.so", Side("""(func (export "old_f"))"""))
+            .Add("libuser.so", Side("", needed: "\"libx.so\" \"libc.so\""))
+            .Add("libx.so", Side("""(import "env" "write" (func (param i32) (result i32))) (import "env" "old_f" (func))"""))
+            .Add("libc.so", Side(Libc));
+        var scope = new ProgramScope(source.PlanHosted("libstart.so"), []);
+        var plan = LinkPlanner.PlanOpen(scope, "libuser.so", new LinkOptions { Source = source, SearchPaths = [Dir] });
+        Assert.Equal(["libc.so", "libx.so", "libuser.so"], Names(plan, plan.ConstructorOrder));
     }
 }
