@@ -176,4 +176,57 @@ public class LibcExitTests
         // library's own libc here (its handler, its flush), not the program's; then the main's flush.
         Assert.Equal([1, 2, 500, Flush, 888], recorded);
     }
+
+    [Fact]
+    public void Open_ConstructsTheProvidersOfItsNewLibrariesFirst()
+    {
+        // libplug.so traps in its constructor unless libc.so's ran first; neither lists the other in NEEDED.
+        var traced = new List<string>();
+        using var linker = Linker([], traced);
+        var source = Source().Add("libuser.so", Side("", needed: "\"libplug.so\" \"libc.so\""));
+        linker.LoadLibraries(new LinkOptions { Source = source, SearchPaths = [Dir] });
+        var user = linker.Open("libuser.so");
+        Assert.True(linker.IsLoaded(user));
+        Assert.Equal(["libc.so: calling __wasm_call_ctors", "libplug.so: calling __wasm_call_ctors"], traced.Where(t => t.EndsWith("calling __wasm_call_ctors", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Wasm64Libc_GetsAnI64ExitHandler()
+    {
+        var source = new InMemorySource()
+            .Add("libc64.so", """
+                (module
+                  (@dylink.0 (mem-info (memory 16 0)))
+                  (import "env" "memory" (memory i64 0))
+                  (import "env" "__indirect_function_table" (table $t i64 0 funcref))
+                  (import "env" "__memory_base" (global $mb i64))
+                  (import "env" "note" (func $note (param i64)))
+                  (func (export "__cxa_atexit") (param $f i64) (param $a i64) (param $d i64) (result i32)
+                    (i64.store (global.get $mb) (local.get $f))
+                    (i64.store offset=8 (global.get $mb) (local.get $a))
+                    (i32.const 0))
+                  (func (export "__wasm_call_dtors")
+                    (call_indirect $t (param i64) (i64.load offset=8 (global.get $mb)) (i64.load (global.get $mb)))
+                    (call $note (i64.const 999))))
+                """)
+            .Add("libdtor64.so", """
+                (module
+                  (@dylink.0 (mem-info (memory 0 0) (table 1 0)))
+                  (import "env" "memory" (memory i64 0))
+                  (import "env" "__indirect_function_table" (table $t i64 0 funcref))
+                  (import "env" "__table_base" (global $tb i64))
+                  (import "env" "__cxa_atexit" (func $atexit (param i64 i64 i64) (result i32)))
+                  (import "env" "note" (func $note (param i64)))
+                  (elem (table $t) (offset (global.get $tb)) func $handler)
+                  (func $handler (param i64) (call $note (local.get 0)))
+                  (func (export "__wasm_call_ctors")
+                    (drop (call $atexit (global.get $tb) (i64.const 0x1_0000_0007) (i64.const 0)))))
+                """);
+        var noted = new List<long>();
+        using var linker = new DynamicLinker();
+        linker.DefineFunction("note", (long value) => noted.Add(value));
+        linker.LoadLibraries(new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["libc64.so", "libdtor64.so"] });
+        linker.GetFunction("__wasm_call_dtors").Invoke();
+        Assert.Equal([0x1_0000_0007L, Flush], noted);
+    }
 }
