@@ -59,9 +59,14 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
         }
     }
 
-    /// <summary>What closing <paramref name="record"/>'s last reference unloads, in reverse constructor order.</summary>
+    /// <summary>What closing <paramref name="record"/>'s last reference unloads, in destruction order.</summary>
     private List<ModuleRecord> Collect(ModuleRecord record) =>
-        [.. program.Scope.CollectUnused(record.Index, i => !program[i].Unloadable).Select(i => program[i]).OrderByDescending(_constructed.IndexOf)];
+        InDestructionOrder(program.Scope.CollectUnused(record.Index, i => !program[i].Unloadable).Select(i => program[i]));
+
+    /// <summary>Reverse constructor order, except that a module goes before those it depends on
+    /// (<see cref="ProgramScope.DestructionOrder"/>: a dependency recorded after both were constructed).</summary>
+    private List<ModuleRecord> InDestructionOrder(IEnumerable<ModuleRecord> records) =>
+        [.. program.Scope.DestructionOrder([.. records.OrderByDescending(_constructed.IndexOf).Select(r => r.Index)]).Select(i => program[i])];
 
     /// <summary>
     /// Unloads the modules of a load whose constructor failed, as glibc's <c>dlopen</c> does after a failure: those
@@ -87,7 +92,7 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
         var dependencies = doomed.SelectMany(r => program.Scope.DependenciesOf(r.Index)).Distinct().Select(i => program[i]).ToList();
         try
         {
-            Unload([.. doomed.OrderByDescending(_constructed.IndexOf)]);
+            Unload(InDestructionOrder(doomed));
             foreach (var dependency in dependencies.Where(d => d.Unloadable))
             {
                 Unload(Collect(dependency));
@@ -308,11 +313,25 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
         trace?.Invoke("exit: running library destructors");
         while (_constructed.Count > 0)
         {
-            var record = _constructed[^1];
-            _constructed.RemoveAt(_constructed.Count - 1);
-            if (record.State == ModuleState.Live)
+            var order = InDestructionOrder(_constructed);
+            foreach (var record in order)
             {
-                RunDestructors(record, exitModule);
+                // One that a destructor unloaded (dlclose) is gone from the list already.
+                if (!_constructed.Remove(record))
+                {
+                    continue;
+                }
+
+                if (record.State == ModuleState.Live)
+                {
+                    RunDestructors(record, exitModule);
+                }
+
+                // A destructor opened a library: order again, so that it goes first, as the most recently constructed.
+                if (_constructed.Count > 0 && !order.Contains(_constructed[^1]))
+                {
+                    break;
+                }
             }
         }
     }

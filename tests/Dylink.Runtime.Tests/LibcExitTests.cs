@@ -229,4 +229,38 @@ public class LibcExitTests
         linker.GetFunction("__wasm_call_dtors").Invoke();
         Assert.Equal([0x1_0000_0007L, Flush], noted);
     }
+
+    [Fact]
+    public void Exit_DestroysALibraryBeforeTheOneItWasLazilyBoundTo_ThoughThatOneCameLater()
+    {
+        // liblazy.so is opened first, RTLD_LAZY, with late_f undefined; liblate.so defines it and is opened after; the
+        // first call binds liblazy.so to it. liblazy.so's destructor calls late_f, which adds 1000 once liblate.so's
+        // own destructor ran: reverse constructor order alone would destroy liblate.so first.
+        var source = Source()
+            .Add("liblazy.so", Side("""
+                (import "env" "__cxa_atexit" (func $atexit (param i32 i32 i32) (result i32)))
+                (import "env" "late_f" (func $late (param i32)))
+                (func $dtor (param i32) (call $late (i32.const 10)))
+                (elem (global.get 1) $dtor)
+                (func (export "__wasm_call_ctors") (drop (call $atexit (global.get 1) (i32.const 0) (i32.const 0))))
+                (func (export "use_late") (call $late (i32.const 1)))
+                """, table: 1))
+            .Add("liblate.so", Side("""
+                (import "env" "__cxa_atexit" (func $atexit (param i32 i32 i32) (result i32)))
+                (import "env" "record" (func $record (param i32)))
+                (func $dtor (param i32) (call $record (i32.const 20)) (i32.store (global.get 0) (i32.const 1)))
+                (elem (global.get 1) $dtor)
+                (func (export "late_f") (param i32)
+                  (call $record (i32.add (local.get 0) (i32.mul (i32.load (global.get 0)) (i32.const 1000)))))
+                (func (export "__wasm_call_ctors") (drop (call $atexit (global.get 1) (i32.const 0) (i32.const 0))))
+                """, memory: 4, table: 1));
+        var recorded = new List<int>();
+        using var linker = Linker(recorded);
+        linker.LoadLibraries(new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["libc.so"] });
+        linker.Open("liblazy.so", OpenMode.Lazy | OpenMode.Global);
+        linker.Open("liblate.so", OpenMode.Now | OpenMode.Global);
+        linker.GetFunction("use_late").Invoke();
+        linker.GetFunction("__wasm_call_dtors").Invoke();
+        Assert.Equal([1, 10, 20, 500, Flush], recorded);
+    }
 }
