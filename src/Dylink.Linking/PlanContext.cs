@@ -19,6 +19,8 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
     private readonly List<Forwarder> _forwarders = [];
     private readonly Dictionary<(int, string), int> _forwarderIndex = [];
     private int[] _instantiationPosition = [];
+    // Each module's NEEDED closure, computed when a binding edge asks (ConstructorOrder).
+    private readonly Dictionary<int, HashSet<int>> _neededClosure = [];
     private uint _blockSlots;
     private bool _is64;
 
@@ -112,7 +114,9 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
     /// Dependencies before dependents, the main last: depth-first post-order over each module's NEEDED entries and then
     /// the providers its imports bind to, from the first module in load order; an edge back into a module still being
     /// visited (a cycle) is cut there. Providers count because a library may use one it does not list in NEEDED (a
-    /// <c>libc.so</c> the program links against, a sibling the main needs), and its constructors may call it.
+    /// <c>libc.so</c> the program links against, a sibling the main needs), and its constructors may call it. A binding
+    /// never overrides what NEEDED declares the other way: libc.so bound to a library that interposes one of its weak
+    /// symbols is no reason to construct that library, which needs libc.so, first.
     /// </summary>
     private ImmutableArray<int> ConstructorOrder()
     {
@@ -173,11 +177,35 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
                 _ => false,
             };
             if (symbol && TryFind(importer, import.Name, out var definition)
-                && definition.Provider != importer && definition.Provider != mainIndex)
+                && definition.Provider != importer && definition.Provider != mainIndex && !Needs(definition.Provider, importer))
             {
                 yield return definition.Provider;
             }
         }
+    }
+
+    /// <summary>True when <paramref name="from"/> reaches <paramref name="target"/> through NEEDED entries.</summary>
+    private bool Needs(int from, int target)
+    {
+        if (!_neededClosure.TryGetValue(from, out var closure))
+        {
+            closure = [];
+            var pending = new Stack<int>(modules[from].Needed);
+            while (pending.TryPop(out var module))
+            {
+                if (closure.Add(module))
+                {
+                    foreach (var needed in modules[module].Needed)
+                    {
+                        pending.Push(needed);
+                    }
+                }
+            }
+
+            _neededClosure.Add(from, closure);
+        }
+
+        return closure.Contains(target);
     }
 
     /// <summary>

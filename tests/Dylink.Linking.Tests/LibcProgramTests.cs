@@ -168,6 +168,20 @@ public class LibcProgramTests
     }
 
     [Fact]
+    public void ConstructorOrder_ABindingNeverOverridesNeededTheOtherWay()
+    {
+        // libx.so needs libc.so and interposes a symbol libc.so imports (wasm-ld imports every weak symbol a shared
+        // library defines): libc.so is bound to libx.so, but libx.so's NEEDED entry says which goes first.
+        var source = new InMemorySource()
+            .Add("main.wasm", PieMain("\"libc.so\" \"libx.so\""))
+            .Add("libc.so", Side("""(import "env" "hook" (func))""" + Libc))
+            .Add("libx.so", Side("""(import "env" "write" (func (param i32) (result i32))) (func (export "hook"))""", needed: "\"libc.so\""));
+        var plan = source.Plan("main.wasm");
+        Assert.Equal("libx.so", plan.Modules[Binding<FunctionBinding>(plan, "libc.so", "hook").Provider].Name);
+        Assert.Equal(["libc.so", "libx.so", "main.wasm"], Names(plan, plan.ConstructorOrder));
+    }
+
+    [Fact]
     public void ConstructorOrder_AFixedMainStaysLast_AndItsLibrariesKeepTheirOrder()
     {
         // Libraries calling the main's malloc do not pull the main (or what it needs) ahead of them.
