@@ -268,7 +268,7 @@ public sealed class DynamicLinker : IDisposable
         _loaded = new LoadedParts(program, new Lifecycle(program, _store, Trace, Forget), new Rebinder(program, _store, Trace));
         try
         {
-            transaction.Construct(_loaded.Lifecycle.Constructed);
+            transaction.Construct(_loaded.Lifecycle.Constructing, _loaded.Lifecycle.Constructed);
         }
         catch
         {
@@ -303,7 +303,7 @@ public sealed class DynamicLinker : IDisposable
         program.Scope.Commit(plan, global, transaction.SlotIndices);
         try
         {
-            transaction.Construct(Loaded.Lifecycle.Constructed);
+            transaction.Construct(Loaded.Lifecycle.Constructing, Loaded.Lifecycle.Constructed);
         }
         catch
         {
@@ -373,7 +373,6 @@ public sealed class DynamicLinker : IDisposable
         var record = program[main.Index];
         var start = record.Instance!.GetFunction(WellKnownSymbols.Start)
             ?? throw new LoadException(main.Name, $"{main.Name}: has no _start function to run (is it a command module?)");
-        Loaded.Lifecycle.RegisterExitHandler(record);
         try
         {
             start.Invoke();
