@@ -125,10 +125,11 @@ mkdir -p "$WORK/builtins"
   | sort -u >"$WORK/builtins.txt"
 [[ -s $WORK/builtins.txt ]] || { echo "kit/build.sh: no symbols found in $BUILTINS" >&2; exit 1; }
 
-# The kit's own objects: stack_chk.o (into libc.so) and the start files.
+# The kit's own objects: stack_chk.o (into libc.so), the start files, and libc_nonshared.o (into each side module:
+# the library's own atexit, see the source).
 mkdir -p "$WORK/kit"
-cp "$HERE/src/stack_chk.c" "$HERE/src/crt1-command.c" "$HERE/src/crt1-reactor.c" "$WORK/kit/"
-for c in stack_chk crt1-command crt1-reactor; do
+cp "$HERE/src/stack_chk.c" "$HERE/src/crt1-command.c" "$HERE/src/crt1-reactor.c" "$HERE/src/libc_nonshared.c" "$WORK/kit/"
+for c in stack_chk crt1-command crt1-reactor libc_nonshared; do
   (cd "$WORK/kit" && "$CLANG" --target=wasm32-wasi -O2 -fPIC -fvisibility=default -nostdinc \
     -ffile-prefix-map="$WORK/kit=." -c -o "$c.o" "$c.c")
 done
@@ -165,7 +166,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT/include/wasm32-wasi" "$OUT/lib/wasm32-wasi"
 cp -R "$WORK/sysroot/include/." "$OUT/include/wasm32-wasi/"
 cp "$HERE/src/dlfcn.h" "$OUT/include/wasm32-wasi/dlfcn.h"
-cp "$WORK/obj/libc.so" "$WORK/kit/crt1-command.o" "$WORK/kit/crt1-reactor.o" "$OUT/lib/wasm32-wasi/"
+cp "$WORK/obj/libc.so" "$WORK/kit/crt1-command.o" "$WORK/kit/crt1-reactor.o" "$WORK/kit/libc_nonshared.o" "$OUT/lib/wasm32-wasi/"
 chmod -R u+rwX,go+rX,go-w "$OUT"
 chmod a-x "$OUT/lib/wasm32-wasi/libc.so"
 

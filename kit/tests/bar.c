@@ -1,5 +1,5 @@
 /* libbar.so: the bottom library. Data that the main points at, data that points into
- * the main, errno set here and read in the main, a constructor, an atexit handler. */
+ * the main, errno set here and read in the main, a constructor, an atexit handler, a destructor. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,8 @@ int *bar_ptr_to_main = &main_var;    /* a data relocation into the main */
 int bar_ready;
 
 static void bar_at_exit(void) { printf("atexit: bar\n"); }
+
+__attribute__((destructor)) static void bar_fini(void) { printf("dtor: bar (foo gone first)\n"); }
 
 __attribute__((constructor)) static void bar_init(void) {
   bar_ready = 1;

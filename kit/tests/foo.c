@@ -11,6 +11,8 @@ __attribute__((constructor)) static void foo_init(void) {
   printf("ctor: foo (bar ready: %s)\n", bar_ready ? "yes" : "NO");
 }
 
+__attribute__((destructor)) static void foo_fini(void) { printf("dtor: foo\n"); }
+
 int foo_twice_bar(void) { return 2 * bar_var; }
 
 __int128 foo_mul(__int128 a, __int128 b) { return a * b; }   /* __multi3 from libc.so */

@@ -28,6 +28,8 @@ int main_callback(int x) { return x * 3; }
 
 static void main_at_exit(void) { printf("atexit: main\n"); }
 
+__attribute__((destructor)) static void main_fini(void) { printf("dtor: main\n"); }
+
 int main(int argc, char **argv) {
   atexit(main_at_exit);
   printf("argc=%d", argc);

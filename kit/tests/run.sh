@@ -32,9 +32,10 @@ for cc in "${@:-clang-19 clang-22}"; do
           for f in bar foo plugin; do $CC -O2 -c "$f.c"; done
           $CC -O2 -Dmain=__main_argc_argv -c main.c
           L="wasm-ld-14 -shared --experimental-pic --no-entry --export-dynamic --export=__wasm_call_ctors"
-          $L -o libbar.so bar.o "$S/lib/wasm32-wasi/libc.so"
-          $L -o libfoo.so foo.o libbar.so "$S/lib/wasm32-wasi/libc.so"
-          $L -o libplugin.so plugin.o "$S/lib/wasm32-wasi/libc.so"
+          NS=$S/lib/wasm32-wasi/libc_nonshared.o
+          $L -o libbar.so bar.o "$NS" "$S/lib/wasm32-wasi/libc.so"
+          $L -o libfoo.so foo.o libbar.so "$NS" "$S/lib/wasm32-wasi/libc.so"
+          $L -o libplugin.so plugin.o "$NS" "$S/lib/wasm32-wasi/libc.so"
           wasm-ld-14 -pie --experimental-pic --import-memory --export-dynamic -o main.wasm \
             "$S/lib/wasm32-wasi/crt1-command.o" main.o libfoo.so libbar.so "$S/lib/wasm32-wasi/libc.so"
           ;;
@@ -43,9 +44,10 @@ for cc in "${@:-clang-19 clang-22}"; do
           T="--target=wasm32-wasi --sysroot=$S -Wno-deprecated"
           SIDE="$c $T -fPIC -fvisibility=default -shared -nostartfiles -nodefaultlibs -Wl,--no-entry -Wl,--export-if-defined=__wasm_call_ctors"
           $c $T -O2 -fPIC -fvisibility=default -c bar.c foo.c plugin.c main.c
-          $SIDE -Wl,--unresolved-symbols=import-dynamic -o libbar.so bar.o -lc
-          $SIDE -o libfoo.so foo.o -L. -lbar -lc
-          $SIDE -Wl,--unresolved-symbols=import-dynamic -o libplugin.so plugin.o -lc
+          NS=$S/lib/wasm32-wasi/libc_nonshared.o
+          $SIDE -Wl,--unresolved-symbols=import-dynamic -o libbar.so bar.o $NS -lc
+          $SIDE -o libfoo.so foo.o -L. -lbar $NS -lc
+          $SIDE -Wl,--unresolved-symbols=import-dynamic -o libplugin.so plugin.o $NS -lc
           $c $T -fPIC -fvisibility=default -nodefaultlibs -Wl,-pie -Wl,--import-memory -Wl,--export-dynamic \
             -o main.wasm main.o -L. -lfoo -lbar -lc
           ;;

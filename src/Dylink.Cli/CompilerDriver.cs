@@ -174,9 +174,15 @@ internal sealed class CompilerDriver
                 // --experimental-pic: wasm-ld's acknowledgement that -shared and dynamic imports are "not yet stable",
                 // which it would otherwise warn about on every link.
                 line.AddRange(["-nostdlib", "-Wl,--experimental-pic", "-Wl,--no-entry", "-Wl,--unresolved-symbols=import-dynamic", "-Wl,--export-if-defined=__wasm_call_ctors"]);
-                if (!Cxx && withLibc)
+                if (withLibc)
                 {
-                    libraries.Add(Path.Combine(kitLib, "libc.so"));
+                    // The library's own atexit (libc_nonshared.o, as glibc's libc_nonshared.a), whose handlers run
+                    // when the library is unloaded; then libc.so, or, for C++, the main's static libc.
+                    libraries.Add(Path.Combine(kitLib, "libc_nonshared.o"));
+                    if (!Cxx)
+                    {
+                        libraries.Add(Path.Combine(kitLib, "libc.so"));
+                    }
                 }
 
                 break;

@@ -18,7 +18,7 @@ public class CompilerDriverTests
     {
         Assert.Equal(
             ["clang-19 --target=wasm32-wasi --sysroot=/kit -fPIC -fvisibility=default -Qunused-arguments -L/kit/lib/wasm32-wasi -nostdlib -Wl,--experimental-pic -Wl,--no-entry "
-                + "-Wl,--unresolved-symbols=import-dynamic -Wl,--export-if-defined=__wasm_call_ctors -shared -o libfoo.so foo.o -L. -lbar /kit/lib/wasm32-wasi/libc.so"],
+                + "-Wl,--unresolved-symbols=import-dynamic -Wl,--export-if-defined=__wasm_call_ctors -shared -o libfoo.so foo.o -L. -lbar /kit/lib/wasm32-wasi/libc_nonshared.o /kit/lib/wasm32-wasi/libc.so"],
             Lines(Driver(), "-shared", "-o", "libfoo.so", "foo.o", "-L.", "-lbar"));
     }
 
@@ -41,7 +41,7 @@ public class CompilerDriverTests
         Assert.Equal("clang-19 --target=wasm32-wasi --sysroot=/kit -fPIC -fvisibility=default -Qunused-arguments -O2 -Iinc -shared -c a.c -o /scratch/0-a.o", lines[0]);
         Assert.Equal("clang-19 --target=wasm32-wasi --sysroot=/kit -fPIC -fvisibility=default -Qunused-arguments -O2 -Iinc -shared -c sub/c.c -o /scratch/1-c.o", lines[1]);
         // The link keeps the inputs' order and drops -O, so that clang does not run wasm-opt.
-        Assert.EndsWith("-Iinc -shared -o libfoo.so /scratch/0-a.o b.o /scratch/1-c.o -lbar /kit/lib/wasm32-wasi/libc.so", lines[2], StringComparison.Ordinal);
+        Assert.EndsWith("-Iinc -shared -o libfoo.so /scratch/0-a.o b.o /scratch/1-c.o -lbar /kit/lib/wasm32-wasi/libc_nonshared.o /kit/lib/wasm32-wasi/libc.so", lines[2], StringComparison.Ordinal);
         Assert.DoesNotContain("-O2", lines[2], StringComparison.Ordinal);
     }
 
