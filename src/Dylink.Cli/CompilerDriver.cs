@@ -142,9 +142,11 @@ internal sealed class CompilerDriver
         var line = new List<string>();
         if (Cxx)
         {
-            // The static C++ runtime's own headers first (libc++ relies on include_next into the C headers); the
-            // kit's headers after everything, for what Debian's wasi-libc lacks (dlfcn.h).
-            line.AddRange([$"--target={Triple}", $"--sysroot={CxxSysroot}", "-idirafter", Path.Combine(Sysroot, "include", "wasm32-wasi")]);
+            // libc++'s headers first, then clang's own, then the C headers (libc++ relies on include_next in that
+            // order): the kit's, which are Debian's wasi-libc's plus dlfcn.h. Not the sysroot's default list: with
+            // Debian's sysroot /usr, it ends with the host's /usr/include, whose glibc dlfcn.h would be found.
+            line.AddRange([$"--target={Triple}", $"--sysroot={CxxSysroot}", "-nostdlibinc",
+                "-isystem", Path.Combine(CxxSysroot, "include", "wasm32-wasi", "c++", "v1"), "-idirafter", Path.Combine(Sysroot, "include", "wasm32-wasi")]);
         }
         else
         {

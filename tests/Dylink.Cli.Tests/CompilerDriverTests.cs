@@ -82,7 +82,7 @@ public class CompilerDriverTests
 
         var link = Lines(Driver(cxx: true), "-o", "app.wasm", "main.o", hello)[0];
 
-        Assert.StartsWith("clang++-19 --target=wasm32-wasi --sysroot=/usr -idirafter /kit/include/wasm32-wasi -fPIC -fvisibility=default -Qunused-arguments -L/usr/lib/wasm32-wasi "
+        Assert.StartsWith("clang++-19 --target=wasm32-wasi --sysroot=/usr -nostdlibinc -isystem /usr/include/wasm32-wasi/c++/v1 -idirafter /kit/include/wasm32-wasi -fPIC -fvisibility=default -Qunused-arguments -L/usr/lib/wasm32-wasi "
             + "-nostartfiles /kit/lib/wasm32-wasi/crt1-command.o -Wl,--export-dynamic -Wl,--strip-debug -Wl,--export-memory -Wl,--export-table -Wl,--growable-table "
             + "-Wl,--export=__cxa_atexit -Wl,--export=__stack_pointer -Wl,--export=free -Wl,--export=malloc -Wl,--export=printf", link, StringComparison.Ordinal);
         Assert.DoesNotContain("libc.so", link, StringComparison.Ordinal);

@@ -116,6 +116,36 @@ public sealed class KitTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public void ACxxPluginBuiltWithDylinkCxx_IsOpenedAndClosed_ItsStaticDestructorsRunAtDlclose()
+    {
+        if (!Installed("clang++-19"))
+        {
+            output.WriteLine("not checked: clang++-19 is not installed");
+            return;
+        }
+
+        // The dlclose scenario of the C++ matrix, with the kit's <dlfcn.h> instead of the fixture's declarations; the
+        // main exports what the plugin needs, computed by dylink exports (the plugin is not on the main's line).
+        var scenario = Path.Combine(Fixtures.RepoRoot, "tests", "fixtures", "src", "cxx");
+        var dir = Directory.CreateTempSubdirectory("dylink-kit-cxx-").FullName;
+        _built.Add(dir);
+        File.Copy(Path.Combine(scenario, "cxx.h"), Path.Combine(dir, "cxx.h"));
+        var dlclose = Directory.CreateDirectory(Path.Combine(dir, "dlclose")).FullName;
+        string In(string file) => Path.Combine(dlclose, file);
+        File.Copy(Path.Combine(scenario, "dlclose", "libplugin.cpp"), In("libplugin.cpp"));
+        File.WriteAllText(In("main.cpp"), File.ReadAllText(Path.Combine(scenario, "dlclose", "main.cpp"))
+            .Replace("#include \"../../dl/dl.h\"", "#include <dlfcn.h>", StringComparison.Ordinal));
+        Cxx("-O2", "-fno-exceptions", "-shared", "-o", In("libplugin.so"), In("libplugin.cpp"));
+        var (exportsCode, exports, _) = CliRunner.Run("exports", In("libplugin.so"));
+        Assert.Equal(0, exportsCode);
+        Cxx(["-O2", "-fno-exceptions", "-o", In("main.wasm"), In("main.cpp"), .. exports.Split('\n', StringSplitOptions.RemoveEmptyEntries)]);
+        var (code, stdout, stderr) = CliRunner.Run("run", In("main.wasm"));
+
+        Assert.Equal(("", 0), (stderr, code));
+        Assert.Equal(File.ReadAllText(Path.Combine(Fixtures.BinDir, "cxx", "dlclose", "expected.txt")), stdout);
+    }
+
     /// <summary>Builds kit/tests in a fresh directory with <c>dylink cc --cc CLANG</c>, optimised, as a user's makefile
     /// would: each library from its source, the main against the libraries it calls.</summary>
     private string Build(string clang)
