@@ -146,6 +146,57 @@ public sealed class KitTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(File.ReadAllText(Path.Combine(Fixtures.BinDir, "cxx", "dlclose", "expected.txt")), stdout);
     }
 
+    [Fact]
+    public async Task GettingStartedStep4_FollowedInAnEmptyDirectory_PrintsWhatItShows()
+    {
+        if (!Installed("clang-19"))
+        {
+            output.WriteLine("not checked: clang-19 is not installed");
+            return;
+        }
+
+        // Step 4 as a newcomer follows it: each C block into the file the text before it names, then the block of
+        // dylink commands, run by bash with this build's dylink first on PATH; it must print the block after it.
+        var doc = File.ReadAllText(Path.Combine(Fixtures.RepoRoot, "docs", "getting-started.md")).ReplaceLineEndings("\n");
+        var step = doc[doc.IndexOf("## 4.", StringComparison.Ordinal)..doc.IndexOf("To call a library from C#", StringComparison.Ordinal)];
+        var dir = Directory.CreateTempSubdirectory("dylink-step4-").FullName;
+        _built.Add(dir);
+        var blocks = System.Text.RegularExpressions.Regex.Matches(step, "```(\\w*)\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline);
+        string? commands = null;
+        string? shown = null;
+        foreach (System.Text.RegularExpressions.Match block in blocks)
+        {
+            var (lang, body) = (block.Groups[1].Value, block.Groups[2].Value);
+            if (lang == "c")
+            {
+                var before = step[..block.Index];
+                var file = System.Text.RegularExpressions.Regex.Matches(before, "`(\\w+\\.c)`")[^1].Groups[1].Value;
+                File.WriteAllText(Path.Combine(dir, file), body);
+            }
+            else if (lang == "sh" && body.Contains("dylink cc", StringComparison.Ordinal))
+            {
+                commands = body;
+            }
+            else if (lang == "" && commands is not null)
+            {
+                shown ??= body;
+            }
+        }
+
+        Assert.True(commands is not null && shown is not null, "getting-started.md step 4 has no dylink cc block followed by its output");
+        var bin = Directory.CreateDirectory(Path.Combine(dir, "bin")).FullName;
+        DocsTests.WriteDylinkScript(bin);
+        var start = new System.Diagnostics.ProcessStartInfo("bash", ["-c", "set -e\n" + commands]) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["PATH"] = bin + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
+        using var run = System.Diagnostics.Process.Start(start)!;
+        var stdout = run.StandardOutput.ReadToEndAsync();
+        var stderr = await run.StandardError.ReadToEndAsync();
+        await run.WaitForExitAsync();
+
+        Assert.True(run.ExitCode == 0, $"step 4 exited {run.ExitCode}:\n{stderr}");
+        Assert.Equal(shown, await stdout);
+    }
+
     /// <summary>Builds kit/tests in a fresh directory with <c>dylink cc --cc CLANG</c>, optimised, as a user's makefile
     /// would: each library from its source, the main against the libraries it calls.</summary>
     private string Build(string clang)
