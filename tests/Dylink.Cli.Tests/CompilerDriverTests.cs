@@ -113,3 +113,52 @@ public class CompilerDriverTests
         Assert.Equal("clang-19 'it'\\''s here.c' 'a b.o' -o=x", new ToolInvocation("clang-19", ["it's here.c", "a b.o", "-o=x"]).ToString());
     }
 }
+
+/// <summary><c>dylink cc</c> as a command: its own options, its errors, and clang's passing through.</summary>
+public class CcCommandTests
+{
+    [Fact]
+    public void CcWithoutAValue_IsAUsageError()
+    {
+        Assert.Equal((1, "", "dylink cc: --cc needs a value: the clang to use\n"), CliRunner.Run("cc", "-c", "x.c", "--cc"));
+    }
+
+    [Fact]
+    public void AClangThatCannotBeStarted_IsCommandNotFound()
+    {
+        Assert.Equal((127, "", "dylink cc: cannot run no-such-clang-99: command not found\n"), CliRunner.Run("cc", "--cc", "no-such-clang-99", "-c", "x.c"));
+    }
+
+    [Fact]
+    public void ClangsOwnErrors_PassThroughUnchanged_WithItsExitStatus()
+    {
+        if (!File.Exists("/usr/bin/clang-19"))
+        {
+            return;   // CI installs clang-19; the driver's part is tested without it above
+        }
+
+        var (code, stdout, stderr) = CliRunner.Run("cc", "--cc", "clang-19", "-c", "/nonexistent/x.c", "-o", "/nonexistent/x.o");
+
+        Assert.Equal((1, ""), (code, stdout));
+        Assert.Equal("clang-19: error: no such file or directory: '/nonexistent/x.c'\nclang-19: error: no input files\n", stderr);
+    }
+
+    [Fact]
+    public void Clang14_IsRefused_WithWhereToLook()
+    {
+        var (code, _, stderr) = CliRunner.Run("cc", "--cc", "clang-14", "-c", "x.c");
+
+        Assert.Equal(1, code);
+        Assert.Equal("dylink cc: clang-14 is clang 14; dylink cc needs clang 15 or newer (checked: 19 and 22). For clang 14, see the manual command lines in kit/README.md\n", stderr);
+    }
+
+    [Fact]
+    public void Help_IsDylinks_NotClangs()
+    {
+        var (code, stdout, _) = CliRunner.Run("c++", "--help");
+
+        Assert.Equal(0, code);
+        Assert.StartsWith("Compile and link C++ for Dylink", stdout, StringComparison.Ordinal);
+        Assert.Contains("dylink c++ [--cc CLANG] [-v] CLANG-ARGS...", stdout, StringComparison.Ordinal);
+    }
+}

@@ -15,6 +15,8 @@ public partial class DocsTests
     [InlineData("readelf")]
     [InlineData("nm")]
     [InlineData("precompile")]
+    [InlineData("cc")]
+    [InlineData("exports")]
     public void CliReference_HasEachCommandsHelp(string command)
     {
         var help = CliRunner.Run(command, "--help").Stdout;
