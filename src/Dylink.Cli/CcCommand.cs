@@ -138,6 +138,11 @@ internal static class CcCommand
                 return DylinkCommand.BadInput;
             }
 
+            if (verbose && cxx && CompilerDriver.ActionOf(clangArgs) == DriverAction.Program)
+            {
+                error.WriteLine("dylink c++: Debian's libc++ and libc++abi are static and not PIC: linking a non-PIE main with them and the static libc, exporting what the libraries on its line need");
+            }
+
             foreach (var command in commands)
             {
                 if (verbose)

@@ -153,6 +153,15 @@ public class CcCommandTests
     }
 
     [Fact]
+    public void CxxVerbose_SaysWhyTheMainIsNotPie()
+    {
+        // No clang runs: the note comes before the first command, which cannot be started.
+        var (_, _, stderr) = CliRunner.Run("c++", "-v", "--cc", "no-such-clang++-99", "-o", "app.wasm", "main.o");
+
+        Assert.StartsWith("dylink c++: Debian's libc++ and libc++abi are static and not PIC: linking a non-PIE main", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Help_IsDylinks_NotClangs()
     {
         var (code, stdout, _) = CliRunner.Run("c++", "--help");
