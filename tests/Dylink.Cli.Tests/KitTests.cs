@@ -66,16 +66,7 @@ public sealed class KitTests(ITestOutputHelper output) : IDisposable
 
         // The classes scenario of the C++ matrix (virtual calls, dynamic_cast, typeid, inline and template statics
         // across modules, static destructors at exit), whose fixture main has a hand-written export list.
-        var scenario = Path.Combine(Fixtures.RepoRoot, "tests", "fixtures", "src", "cxx");
-        var dir = Directory.CreateTempSubdirectory("dylink-kit-cxx-").FullName;
-        _built.Add(dir);
-        File.Copy(Path.Combine(scenario, "cxx.h"), Path.Combine(dir, "cxx.h"));
-        var classes = Directory.CreateDirectory(Path.Combine(dir, "classes")).FullName;
-        foreach (var source in Directory.EnumerateFiles(Path.Combine(scenario, "classes")))
-        {
-            File.Copy(source, Path.Combine(classes, Path.GetFileName(source)));
-        }
-
+        var classes = CxxScenario("classes");
         string In(string file) => Path.Combine(classes, file);
         Cxx("-O2", "-fno-exceptions", "-shared", "-o", In("libshapes.so"), In("libshapes.cpp"));
         Cxx("-O2", "-fno-exceptions", "-shared", "-o", In("libcircle.so"), In("libcircle.cpp"), In("libshapes.so"));
@@ -127,15 +118,9 @@ public sealed class KitTests(ITestOutputHelper output) : IDisposable
 
         // The dlclose scenario of the C++ matrix, with the kit's <dlfcn.h> instead of the fixture's declarations; the
         // main exports what the plugin needs, computed by dylink exports (the plugin is not on the main's line).
-        var scenario = Path.Combine(Fixtures.RepoRoot, "tests", "fixtures", "src", "cxx");
-        var dir = Directory.CreateTempSubdirectory("dylink-kit-cxx-").FullName;
-        _built.Add(dir);
-        File.Copy(Path.Combine(scenario, "cxx.h"), Path.Combine(dir, "cxx.h"));
-        var dlclose = Directory.CreateDirectory(Path.Combine(dir, "dlclose")).FullName;
+        var dlclose = CxxScenario("dlclose");
         string In(string file) => Path.Combine(dlclose, file);
-        File.Copy(Path.Combine(scenario, "dlclose", "libplugin.cpp"), In("libplugin.cpp"));
-        File.WriteAllText(In("main.cpp"), File.ReadAllText(Path.Combine(scenario, "dlclose", "main.cpp"))
-            .Replace("#include \"../../dl/dl.h\"", "#include <dlfcn.h>", StringComparison.Ordinal));
+        File.WriteAllText(In("main.cpp"), File.ReadAllText(In("main.cpp")).Replace("#include \"../../dl/dl.h\"", "#include <dlfcn.h>", StringComparison.Ordinal));
         Cxx("-O2", "-fno-exceptions", "-shared", "-o", In("libplugin.so"), In("libplugin.cpp"));
         var (exportsCode, exports, _) = CliRunner.Run("exports", In("libplugin.so"));
         Assert.Equal(0, exportsCode);
@@ -195,6 +180,23 @@ public sealed class KitTests(ITestOutputHelper output) : IDisposable
 
         Assert.True(run.ExitCode == 0, $"step 4 exited {run.ExitCode}:\n{stderr}");
         Assert.Equal(shown, await stdout);
+    }
+
+    /// <summary>A copy of a scenario of the C++ matrix (tests/fixtures/src/cxx/NAME, beside its cxx.h) in a fresh
+    /// directory; returns the scenario's directory.</summary>
+    private string CxxScenario(string name)
+    {
+        var sources = Path.Combine(Fixtures.RepoRoot, "tests", "fixtures", "src", "cxx");
+        var dir = Directory.CreateTempSubdirectory("dylink-kit-cxx-").FullName;
+        _built.Add(dir);
+        File.Copy(Path.Combine(sources, "cxx.h"), Path.Combine(dir, "cxx.h"));
+        var scenario = Directory.CreateDirectory(Path.Combine(dir, name)).FullName;
+        foreach (var source in Directory.EnumerateFiles(Path.Combine(sources, name)))
+        {
+            File.Copy(source, Path.Combine(scenario, Path.GetFileName(source)));
+        }
+
+        return scenario;
     }
 
     /// <summary>Builds kit/tests in a fresh directory with <c>dylink cc --cc CLANG</c>, optimised, as a user's makefile
