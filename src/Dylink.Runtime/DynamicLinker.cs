@@ -162,6 +162,13 @@ public sealed class DynamicLinker : IDisposable
     /// <summary>Host functions made for <see cref="Rebind(string, Delegate)"/> so far.</summary>
     internal int RebindHostFunctions => _gate.Run(() => Loaded.Rebinder.Redirects);
 
+    /// <summary>The entries of a loaded module's call tables, by the function index of the import each calls (tests).</summary>
+    internal IReadOnlyDictionary<uint, CallTableEntry> CallEntriesOf(string module) =>
+        _gate.Run(() => Program.Loaded.Single(m => m.Name == module).CallEntries);
+
+    /// <summary>The forwarding table thunks call through, if the program has one (tests).</summary>
+    internal Table? ForwardingTable => _gate.Run(() => Program.State.Forwarding);
+
     /// <summary>The program's scope: what is loaded, the global symbols, the slots.</summary>
     internal ProgramScope Scope => Program.Scope;
 
@@ -280,7 +287,10 @@ public sealed class DynamicLinker : IDisposable
     private LoadTransaction Prepare(LinkPlan plan, ProgramState state)
     {
         var transaction = new LoadTransaction(plan, state, _engine, _store, _wasi, _hostFunctions,
-            (record, name) => Lifecycle.AtExitFunction(_store, state, record, name), _modules, Filter(Trace), _options.Progress, LazyResolver);
+            (record, name) => Lifecycle.AtExitFunction(_store, state, record, name), _modules, Filter(Trace), _options.Progress, LazyResolver)
+        {
+            CallTables = _options.CallTables,
+        };
         _preparing = true;
         try
         {
@@ -337,6 +347,8 @@ public sealed class DynamicLinker : IDisposable
 
             var target = program.CurrentFunction(definition);
             program.State.Forwarding!.SetElement(slot, target);
+            // The importer's call table calls the thunk until now: from here on it calls the definition itself.
+            importer.CallEntries.GetValueOrDefault(binding.Import.Index)?.Write(target);
             program.Scope.AddDependency(importer.Index, definition.Provider);
             Trace?.Invoke($"{importer.Name}: {name} bound lazily to {program[definition.Provider].Name}");
             HostFunctions.Return(target.Invoke(arguments), returned);

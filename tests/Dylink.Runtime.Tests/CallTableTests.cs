@@ -1,0 +1,88 @@
+using Dylink.Format;
+using Dylink.Linking;
+using Dylink.Linking.Tests;
+using Dylink.Tests;
+using Wasmtime;
+using static Dylink.Linking.Tests.InMemorySource;
+
+namespace Dylink.Runtime.Tests;
+
+public class CallTableTests
+{
+    public static TheoryData<string> FixturesThatCallImports() =>
+        [.. Fixtures.WellFormed().Where(n => WasmModule.Parse(Fixtures.Bytes(n), n).Imports.Any(i => i.Module == "env" && i.Kind == ExternalKind.Function))];
+
+    [Theory]
+    [MemberData(nameof(FixturesThatCallImports))]
+    public void EveryFixture_IsRewritten_AndWasmtimeAcceptsTheResult(string name)
+    {
+        // No fixture falls back to thunks: every instruction clang, emcc and rustc emit here is decoded.
+        var module = WasmModule.Parse(Fixtures.Bytes(name), name);
+        var rewritten = CallTables.Rewrite(module);
+        if (rewritten is null)
+        {
+            return; // its imports are never called directly (address-taken only, or no code)
+        }
+
+        using var engine = new Engine(DynamicLinker.EngineConfig(new DynamicLinkerOptions()));
+        Assert.Null(Wasmtime.Module.Validate(engine, rewritten.Bytes));
+        Assert.Equal(module.Imports.Length, WasmModule.Parse(Fixtures.Bytes(name), name).Imports.Length);
+    }
+
+    // libcaller is needed by libprovider, so it is instantiated first and its import of tiny is late-bound (a cycle).
+    private static InMemorySource Cycle() => new InMemorySource()
+        .Add("libprovider.so", Side("""
+            (func $tiny (export "tiny") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+            (func (export "other") (param i32) (result i32) (i32.add (local.get 0) (i32.const 100)))
+            """, needed: "\"libcaller.so\""))
+        .Add("libcaller.so", Side("""
+            (import "env" "tiny" (func $tiny (param i32) (result i32)))
+            (func (export "call_tiny") (param i32) (result i32) (call $tiny (local.get 0)))
+            """));
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ACycle_LateBoundCall_ReachesItsProvider_AndFollowsARebind(bool callTables)
+    {
+        using var linker = new DynamicLinker(new DynamicLinkerOptions { CallTables = callTables });
+        linker.LoadLibraries(new LinkOptions { Source = Cycle(), SearchPaths = [Dir], Libraries = ["libprovider.so"] });
+        var call = linker.GetFunction<int, int>("call_tiny");
+        Assert.Equal(2, call(1));
+        Assert.True(linker.Rebind("tiny", "other").Complete); // forwarded: through the thunk's slot, or the call table
+        Assert.Equal(101, call(1));
+        linker.Restore("tiny");
+        Assert.Equal(2, call(1));
+    }
+
+    [Fact]
+    public void ACycle_LateBoundCall_GoesThroughTheCallersCallTable_NotTheThunk()
+    {
+        using var linker = new DynamicLinker();
+        linker.LoadLibraries(new LinkOptions { Source = Cycle(), SearchPaths = [Dir], Libraries = ["libprovider.so"] });
+        var entry = Assert.Single(linker.CallEntriesOf("libcaller.so")).Value;
+        Assert.Equal(0u, entry.Entry);
+
+        // Emptying the forwarding slot the thunk calls through changes nothing: the call no longer uses it.
+        linker.ForwardingTable!.SetElement(0, null);
+        Assert.Equal(2, linker.GetFunction<int, int>("call_tiny")(1));
+    }
+
+    [Fact]
+    public void ALibraryLoadedAfterARebind_CallsTheReplacement()
+    {
+        var source = new InMemorySource()
+            .Add("libtarget.so", Side("""(func (export "target") (result i32) (i32.const 1)) (func (export "alt") (result i32) (i32.const 2))"""))
+            .Add("liblate.so", Side("""
+                (import "env" "target" (func $target (result i32)))
+                (func (export "late") (result i32) (call $target))
+                """, needed: "\"libtarget.so\""));
+        using var linker = new DynamicLinker();
+        linker.LoadLibraries(new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["libtarget.so"] });
+        linker.Rebind("target", "alt");
+        linker.Open("liblate.so", OpenMode.Now | OpenMode.Global);
+        Assert.Equal(2, linker.GetFunction<int>("late")());
+        linker.Restore("target");
+        Assert.Equal(1, linker.GetFunction<int>("late")());
+    }
+}
