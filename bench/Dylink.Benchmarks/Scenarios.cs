@@ -65,7 +65,7 @@ internal static class Scenarios
         """(func (export "small") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))""");
 
     /// <summary>The scenario names <c>--only</c> accepts, in the order they run.</summary>
-    public static readonly string[] Names = ["calls", "load", "scaling", "soak", "dlsym", "fresh"];
+    public static readonly string[] Names = ["calls", "callpaths", "load", "scaling", "soak", "dlsym", "fresh"];
 
     /// <summary>Runs the scenarios in <paramref name="only"/> (all of <see cref="Names"/> when null).</summary>
     public static void Run(string? jsonPath, IReadOnlyList<int> libraryCounts, IReadOnlySet<string>? only, int soakCycles, int dlsymExports)
@@ -84,6 +84,11 @@ internal static class Scenarios
             if (Selected("calls"))
             {
                 RunCalls(dir, results);
+            }
+
+            if (Selected("callpaths"))
+            {
+                CallScenarios.Run(dir, results);
             }
 
             if (Selected("load"))
@@ -115,6 +120,8 @@ internal static class Scenarios
             {
                 Print(results);
             }
+
+            CallScenarios.Print(results);
 
             if (Selected("load"))
             {
