@@ -612,10 +612,11 @@ public sealed class DynamicLinker : IDisposable
     /// <summary>
     /// Makes every call to <paramref name="symbol"/> reach the function <paramref name="replacement"/> (another loaded
     /// library's export): calls through function pointers (<c>call_indirect</c>, <c>GOT.func</c>, <c>dlsym</c> results)
-    /// always, and direct cross-module calls from modules loaded with <see cref="LinkOptions.Rebindable"/>. A module's
-    /// calls to its own functions stay direct and are not rebound.
+    /// and direct cross-module calls (through each caller's call table, <see cref="DynamicLinkerOptions.CallTables"/>;
+    /// without them, only from modules loaded with <see cref="LinkOptions.Rebindable"/>). A module's calls to its own
+    /// functions stay direct and are not rebound.
     /// </summary>
-    /// <returns>The modules whose direct calls do not follow (loaded without <see cref="LinkOptions.Rebindable"/>).</returns>
+    /// <returns>The modules whose direct calls do not follow (without call tables, loaded without <see cref="LinkOptions.Rebindable"/>).</returns>
     /// <exception cref="SymbolNotFoundException">Either symbol is not a loaded function.</exception>
     /// <exception cref="LinkException">The signatures differ.</exception>
     public RebindResult Rebind(string symbol, string replacement) => _gate.Run(() =>
@@ -623,7 +624,7 @@ public sealed class DynamicLinker : IDisposable
 
     /// <summary>Makes every call to <paramref name="symbol"/> reach a C# function (see <see cref="Rebind(string, string)"/>).
     /// Rebinding the same symbol to delegates of one type again and again reuses one host function.</summary>
-    /// <returns>The modules whose direct calls do not follow (loaded without <see cref="LinkOptions.Rebindable"/>).</returns>
+    /// <returns>The modules whose direct calls do not follow (without call tables, loaded without <see cref="LinkOptions.Rebindable"/>).</returns>
     /// <exception cref="SymbolNotFoundException">The symbol is not a loaded function.</exception>
     /// <exception cref="LinkException">The signatures differ.</exception>
     public RebindResult Rebind(string symbol, Delegate replacement)
