@@ -74,7 +74,17 @@ internal sealed class ModuleCache(ArtifactStore? disk = null) : IDisposable
     {
         try
         {
-            return Get(engine, m.Name, FormOf(m, rewriteCalls).Bytes.Span);
+            var form = FormOf(m, rewriteCalls);
+            try
+            {
+                return Get(engine, m.Name, form.Bytes.Span);
+            }
+            catch (WasmtimeException) when (form.Calls is not null)
+            {
+                // Compiled as it is instead: it then loads with thunks (should the rewrite ever make a valid module
+                // invalid), or it fails with the engine's message about its own bytes, offsets included.
+                return Get(engine, m.Name, FormOf(m, rewriteCalls: false).Bytes.Span);
+            }
         }
         catch (WasmtimeException e)
         {

@@ -29,6 +29,30 @@ public class CallTableTests
         Assert.Equal(module.Imports.Length, WasmModule.Parse(Fixtures.Bytes(name), name).Imports.Length);
     }
 
+    [Fact]
+    public void AnInvalidModule_FailsWithTheEnginesMessageAboutItsOwnBytes_NotTheRewrittenOnes()
+    {
+        // i32.add on an empty stack after a rewritten call: the offset must be the one in the file.
+        var bytes = Wasmtime.Module.ConvertText(Side("""
+            (import "env" "f" (func $f))
+            (func (export "g") (call $f) (drop (i32.add)))
+            """));
+        var source = new InMemorySource().Add("libf.so", Side("""(func (export "f"))""")).AddBytes("libbad.so", bytes);
+        using var engine = new Engine(DynamicLinker.EngineConfig(new DynamicLinkerOptions()));
+        var expected = Wasmtime.Module.Validate(engine, bytes);
+        Assert.NotNull(expected);
+
+        using var linker = new DynamicLinker();
+        var e = Assert.Throws<LoadException>(() =>
+            linker.LoadLibraries(new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["libf.so", "libbad.so"] }));
+        Assert.StartsWith("libbad.so: cannot compile: ", e.Message, StringComparison.Ordinal);
+        // Validation gives the offset in hex, compilation in decimal: the same byte of the file.
+        var hex = System.Text.RegularExpressions.Regex.Match(expected, "at offset 0x([0-9a-f]+)").Groups[1].Value;
+        Assert.NotEmpty(hex);
+        Assert.Contains($"at offset {Convert.ToInt64(hex, 16)}:", e.Message, StringComparison.Ordinal);
+        Assert.Contains("type mismatch", e.Message, StringComparison.Ordinal);
+    }
+
     // libcaller is needed by libprovider, so it is instantiated first and its import of tiny is late-bound (a cycle).
     private static InMemorySource Cycle() => new InMemorySource()
         .Add("libprovider.so", Side("""
