@@ -7,7 +7,10 @@ namespace Dylink.Linking;
 /// <param name="Import">The import's function index.</param>
 /// <param name="Setter">The export that writes an entry of that table: <c>(func (param i32 funcref))</c>.</param>
 /// <param name="Index">The entry.</param>
-public readonly record struct CallSlot(uint Import, string Setter, uint Index);
+/// <param name="OnlyCalled">True when nothing but its (rewritten) calls refers to the import: no <c>ref.func</c>, element
+/// segment, export or start function. Until the entry is written, only the element segment's copy of the import is
+/// used, so a loader may bind such an import to anything of its type.</param>
+public readonly record struct CallSlot(uint Import, string Setter, uint Index, bool OnlyCalled = true);
 
 /// <summary>A module whose direct calls to <c>env</c> function imports go through its own call tables.</summary>
 /// <param name="Bytes">The rewritten module.</param>
@@ -68,9 +71,10 @@ public static class CallTables
 
         var bytes = module.Bytes.Span;
         var calls = new List<Call>();
+        var referenced = new HashSet<uint>();
         foreach (var body in module.Code)
         {
-            FindCalls(bytes, module.Name, body, candidates, calls);
+            FindCalls(bytes, module.Name, body, candidates, calls, referenced);
         }
 
         if (calls.Count == 0)
@@ -78,13 +82,34 @@ public static class CallTables
             return null;
         }
 
-        return new Rewriter(module, calls).Write();
+        AddReferences(module, referenced);
+        return new Rewriter(module, calls, referenced).Write();
+    }
+
+    /// <summary>What refers to a function outside code: exports, the start function, element segments, globals.</summary>
+    private static void AddReferences(WasmModule module, HashSet<uint> referenced)
+    {
+        referenced.UnionWith(module.Exports.Where(e => e.Kind == ExternalKind.Function).Select(e => e.Index));
+        if (module.StartFunction is { } start)
+        {
+            referenced.Add(start);
+        }
+
+        foreach (var segment in module.Elements)
+        {
+            referenced.UnionWith(segment.Elements.Where(e => e is not null).Select(e => e!.Value));
+        }
+
+        foreach (var global in module.Globals)
+        {
+            referenced.UnionWith(global.Init.Instructions.Where(i => i.Opcode == ConstOpcode.RefFunc).Select(i => (uint)i.Immediate));
+        }
     }
 
     /// <summary>A direct call of a candidate import: where its instruction is and how long it is.</summary>
     private readonly record struct Call(long Offset, int Length, uint Callee, bool Tail);
 
-    private static void FindCalls(ReadOnlySpan<byte> bytes, string name, FunctionBody body, HashSet<uint> candidates, List<Call> calls)
+    private static void FindCalls(ReadOnlySpan<byte> bytes, string name, FunctionBody body, HashSet<uint> candidates, List<Call> calls, HashSet<uint> referenced)
     {
         var reader = new WasmReader(bytes.Slice((int)body.Offset, body.Size), name, body.Offset);
         SkipLocals(ref reader);
@@ -100,6 +125,12 @@ public static class CallTables
                     calls.Add(new Call(start, (int)(reader.Offset - start), callee, opcode == Opcode.ReturnCall));
                 }
 
+                continue;
+            }
+
+            if (opcode == Opcode.RefFunc)
+            {
+                referenced.Add(reader.ReadVarUInt32());
                 continue;
             }
 
@@ -125,6 +156,7 @@ public static class CallTables
         public const byte ReturnCallIndirect = 0x13;
         public const byte I32Const = 0x41;
         public const byte End = 0x0b;
+        public const byte RefFunc = 0xd2;
     }
 
     /// <summary>One rewrite: the slots decided from the calls found, then each section copied, extended or re-encoded.</summary>
@@ -132,6 +164,7 @@ public static class CallTables
     {
         private readonly WasmModule _module;
         private readonly List<Call> _calls;
+        private readonly HashSet<uint> _referenced;
         // Per distinct signature called, in order of first import: its imports (entry k = the k-th) and its type index.
         private readonly List<(uint TypeIndex, List<uint> Imports)> _groups = [];
         private readonly Dictionary<uint, (int Group, uint Entry)> _entryOf = [];
@@ -139,10 +172,11 @@ public static class CallTables
         private readonly uint _firstTable;
         private readonly uint _firstSetter;
 
-        public Rewriter(WasmModule module, List<Call> calls)
+        public Rewriter(WasmModule module, List<Call> calls, HashSet<uint> referenced)
         {
             _module = module;
             _calls = calls;
+            _referenced = referenced;
             foreach (var callee in calls.Select(c => c.Callee).Distinct().Order())
             {
                 var typeIndex = module.Imports.First(i => i.Kind == ExternalKind.Function && i.Index == callee).TypeIndex;
@@ -201,7 +235,7 @@ public static class CallTables
             }
 
             // The code section exists (there are calls to rewrite), and everything added ranks before it.
-            var slots = _entryOf.OrderBy(e => e.Key).Select(e => new CallSlot(e.Key, SetterName(e.Value.Group), e.Value.Entry));
+            var slots = _entryOf.OrderBy(e => e.Key).Select(e => new CallSlot(e.Key, SetterName(e.Value.Group), e.Value.Entry, !_referenced.Contains(e.Key)));
             return new CallTableModule(output.ToArray(), [.. slots]);
         }
 

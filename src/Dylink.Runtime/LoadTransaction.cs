@@ -22,6 +22,7 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
     // Call table entries bound to each forwarder, written when the forwarder's provider publishes the function.
     private readonly Dictionary<int, List<CallTableEntry>> _forwardedEntries = [];
     private readonly Dictionary<int, Function> _published = [];
+    private readonly Dictionary<int, CallTableModule?> _callTables = [];
     // Slots and forwarders grouped by provider once, so publishing each module's functions does not scan them all
     // (that made a load quadratic in the number of modules).
     private readonly ILookup<int, int> _blockSlotsByProvider = Enumerable.Range(0, plan.Slots.Length)
@@ -34,7 +35,25 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
     private bool _tableBlockPlaced;
 
     // Made on first use: it needs SlotIndex, which reads this transaction's table block.
-    private ImportResolver Imports => _importResolver ??= new ImportResolver(plan, state, engine, store, cache, hostModules, hostFunctions, moduleFunction, trace, lazyResolver) { SlotIndex = SlotIndex };
+    private ImportResolver Imports => _importResolver ??= new ImportResolver(plan, state, engine, store, cache, hostModules, hostFunctions, moduleFunction, trace, lazyResolver)
+    {
+        SlotIndex = SlotIndex,
+        CallTablesOf = CallTablesOf,
+    };
+
+    /// <summary>The call tables <paramref name="m"/> was compiled with: none when they are off, when it calls no import,
+    /// or when the engine refused its rewritten form (<see cref="ModuleCache.Compile"/> then compiled it as it is).</summary>
+    private CallTableModule? CallTablesOf(PlannedModule m)
+    {
+        if (!_callTables.TryGetValue(m.Index, out var calls))
+        {
+            calls = CallTables && ModuleCache.FormOf(m, rewriteCalls: true).Calls is { } rewritten
+                && _compiled[m.Index].Exports.Any(e => e.Name == rewritten.Slots[0].Setter) ? rewritten : null;
+            _callTables[m.Index] = calls;
+        }
+
+        return calls;
+    }
 
     /// <summary>Rewrite each module's calls of <c>env</c> imports through its call tables (<see cref="DynamicLinkerOptions.CallTables"/>).</summary>
     public bool CallTables { get; init; } = true;
@@ -439,7 +458,7 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
     /// </summary>
     private void BindCallEntries(PlannedModule m)
     {
-        if (!CallTables || ModuleCache.FormOf(m, rewriteCalls: true).Calls is not { } calls)
+        if (CallTablesOf(m) is not { } calls)
         {
             return;
         }
@@ -455,12 +474,7 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
 
             if (!setters.TryGetValue(slot.Setter, out var setter))
             {
-                if (record.Instance!.GetFunction(slot.Setter) is not { } found)
-                {
-                    return; // compiled without its call tables (ModuleCache.Compile): its calls use the thunks
-                }
-
-                setters[slot.Setter] = setter = found;
+                setters[slot.Setter] = setter = record.Instance!.GetFunction(slot.Setter)!;
             }
 
             var entry = new CallTableEntry(setter, slot.Index);

@@ -34,6 +34,29 @@ public class CallTablesTests
     }
 
     [Fact]
+    public void Rewrite_SaysWhichImportsNothingButTheirCallsReferTo()
+    {
+        var module = Parse("""
+            (module
+              (type $t (func))
+              (import "env" "only_called" (func $a))
+              (import "env" "ref_func" (func $b))
+              (import "env" "in_element" (func $c))
+              (import "env" "exported" (func $d))
+              (import "env" "in_global" (func $e))
+              (import "env" "start" (func $f))
+              (table 1 funcref)
+              (global funcref (ref.func $e))
+              (elem (i32.const 0) func $c)
+              (export "d" (func $d))
+              (start $f)
+              (func (call $a) (call $b) (call $c) (call $d) (call $e) (call $f) (drop (ref.func $b))))
+            """);
+        var slots = CallTables.Rewrite(module)!.Slots;
+        Assert.Equal([true, false, false, false, false, false], slots.Select(s => s.OnlyCalled).ToArray());
+    }
+
+    [Fact]
     public void Rewrite_KeepsEveryOtherByte_AndIsDeterministic()
     {
         var wat = """

@@ -93,6 +93,44 @@ public class CallTableTests
     }
 
     [Fact]
+    public void ALateBoundImport_CalledBeforeItsProviderExists_TrapsNamingBoth()
+    {
+        // libcaller's start function calls tiny while libprovider (which needs libcaller) is not instantiated yet.
+        var source = new InMemorySource()
+            .Add("libprovider.so", Side("""(func (export "tiny") (param i32) (result i32) (local.get 0))""", needed: "\"libcaller.so\""))
+            .Add("libcaller.so", Side("""
+                (import "env" "tiny" (func $tiny (param i32) (result i32)))
+                (func $early (drop (call $tiny (i32.const 1))))
+                (start $early)
+                """));
+        using var linker = new DynamicLinker();
+        var e = Assert.Throws<LoadException>(() =>
+            linker.LoadLibraries(new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["libprovider.so"] }));
+        Assert.StartsWith("libcaller.so: instantiation failed: ", e.Message, StringComparison.Ordinal);
+        Assert.Contains("libcaller.so: tiny was called before libprovider.so was instantiated", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ALateBoundImport_AlsoTakenByRefFunc_KeepsItsThunk_AndBothPathsReachTheProvider()
+    {
+        var source = new InMemorySource()
+            .Add("libprovider.so", Side("""(func (export "tiny") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))""", needed: "\"libcaller.so\""))
+            .Add("libcaller.so", Side("""
+                (type $t (func (param i32) (result i32)))
+                (import "env" "tiny" (func $tiny (type $t)))
+                (elem declare func $tiny)
+                (func (export "call_tiny") (param i32) (result i32) (call $tiny (local.get 0)))
+                (func (export "call_ref") (param i32) (result i32) (call_ref $t (local.get 0) (ref.func $tiny)))
+                """));
+        using var linker = new DynamicLinker();
+        linker.LoadLibraries(new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["libprovider.so"] });
+        Assert.Equal(2, linker.GetFunction<int, int>("call_tiny")(1));
+        Assert.Equal(2, linker.GetFunction<int, int>("call_ref")(1)); // the import itself: the thunk, then the forwarding slot
+        linker.Rebind("tiny", (int x) => x + 10);
+        Assert.Equal((11, 11), (linker.GetFunction<int, int>("call_tiny")(1), linker.GetFunction<int, int>("call_ref")(1)));
+    }
+
+    [Fact]
     public void ALibraryLoadedAfterARebind_CallsTheReplacement()
     {
         var source = new InMemorySource()
