@@ -14,18 +14,24 @@ public readonly record struct CallSlot(uint Import, string Setter, uint Index, b
 
 /// <summary>A module whose direct calls to <c>env</c> function imports go through its own call tables.</summary>
 /// <param name="Bytes">The rewritten module.</param>
-/// <param name="Slots">One slot per import it calls, in import order.</param>
+/// <param name="Slots">One slot per import it calls, in import order (ascending function index).</param>
 public sealed record CallTableModule(byte[] Bytes, ImmutableArray<CallSlot> Slots)
 {
     /// <summary>The slot <paramref name="import"/> (a function index) is called through, if it is called at all.</summary>
     public CallSlot? SlotOf(uint import)
     {
-        foreach (var slot in Slots)
+        // Slots are in import order: a loader asks once per import, so a module with thousands stays linear enough.
+        var (low, high) = (0, Slots.Length - 1);
+        while (low <= high)
         {
+            var middle = low + ((high - low) / 2);
+            var slot = Slots[middle];
             if (slot.Import == import)
             {
                 return slot;
             }
+
+            (low, high) = slot.Import < import ? (middle + 1, high) : (low, middle - 1);
         }
 
         return null;
@@ -209,7 +215,8 @@ public static class CallTables
         public CallTableModule Write()
         {
             var bytes = _module.Bytes.Span;
-            var output = new ByteWriter(bytes.Length + (_calls.Count * 12) + 256, _module.Name);
+            // Each rewritten call grows by a few bytes; the buffer grows as needed beyond that.
+            var output = new ByteWriter(bytes.Length + 256, _module.Name);
             output.Bytes(bytes[..8]);
             var added = new HashSet<SectionId>();
             foreach (var section in _module.Sections)

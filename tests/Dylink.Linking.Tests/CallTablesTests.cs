@@ -28,7 +28,10 @@ public class CallTablesTests
         Assert.Equal(
             [new CallSlot(0, "dylink:calls.0", 0), new CallSlot(2, "dylink:calls.1", 0), new CallSlot(4, "dylink:calls.0", 1)],
             rewritten.Slots.ToArray());
+        Assert.Equal(new CallSlot(0, "dylink:calls.0", 0), rewritten.SlotOf(0));
+        Assert.Equal(new CallSlot(2, "dylink:calls.1", 0), rewritten.SlotOf(2));
         Assert.Equal(new CallSlot(4, "dylink:calls.0", 1), rewritten.SlotOf(4));
+        Assert.Null(rewritten.SlotOf(5));
         Assert.Null(rewritten.SlotOf(1)); // not from env
         Assert.Null(rewritten.SlotOf(3)); // never called
     }
