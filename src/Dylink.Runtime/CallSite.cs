@@ -11,6 +11,9 @@ internal abstract record CallSite
 {
     /// <summary>Makes the calls through this place reach <paramref name="target"/>.</summary>
     public abstract void Write(Function target);
+
+    /// <summary>True once no call can go through it any more (its caller was unloaded): it can be forgotten.</summary>
+    public virtual bool IsStale => false;
 }
 
 /// <summary>A slot of the program's forwarding table.</summary>
@@ -21,7 +24,9 @@ internal sealed record ForwardingSlot(Table Table, uint Slot) : CallSite
 
 /// <summary>An entry of a module's call table, written through the setter the rewrite exported (the .NET API cannot
 /// write a table of a typed reference).</summary>
-internal sealed record CallTableEntry(Function Setter, uint Entry) : CallSite
+internal sealed record CallTableEntry(ModuleRecord Caller, Function Setter, uint Entry) : CallSite
 {
     public override void Write(Function target) => Setter.Invoke((int)Entry, target);
+
+    public override bool IsStale => Caller.State == ModuleState.Unloaded;
 }

@@ -166,6 +166,10 @@ public sealed class DynamicLinker : IDisposable
     internal IReadOnlyDictionary<uint, CallTableEntry> CallEntriesOf(string module) =>
         _gate.Run(() => Program.Loaded.Single(m => m.Name == module).CallEntries);
 
+    /// <summary>How many places a rebind of a loaded module's function would write, besides its table slot (tests).</summary>
+    internal int CallersOf(string module, string export) =>
+        _gate.Run(() => Program.Loaded.Single(m => m.Name == module).Callers.GetValueOrDefault(export)?.Count ?? 0);
+
     /// <summary>The forwarding table thunks call through, if the program has one (tests).</summary>
     internal Table? ForwardingTable => _gate.Run(() => Program.State.Forwarding);
 

@@ -477,7 +477,7 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
                 setters[slot.Setter] = setter = record.Instance!.GetFunction(slot.Setter)!;
             }
 
-            var entry = new CallTableEntry(setter, slot.Index);
+            var entry = new CallTableEntry(record, setter, slot.Index);
             record.CallEntries[binding.Import.Index] = entry;
             switch (binding)
             {
@@ -515,6 +515,9 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
             callers[export] = sites = [];
         }
 
+        // Entries of unloaded callers go as new ones come, so that libraries opened and closed again and again do not
+        // grow their providers' lists (and every rebind of them).
+        sites.RemoveAll(s => s.IsStale);
         sites.Add(site);
         _callersAdded.Add((sites, site));
     }

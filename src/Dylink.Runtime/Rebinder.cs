@@ -94,7 +94,10 @@ internal sealed class Rebinder(LinkedProgram program, Store store, Action<string
         program.State.Table.SetElement(program.SlotFor(provider, export), target);
         foreach (var site in program[provider].Callers.GetValueOrDefault(export) ?? [])
         {
-            site.Write(target);
+            if (!site.IsStale)
+            {
+                site.Write(target);
+            }
         }
     }
 

@@ -131,6 +131,26 @@ public class CallTableTests
     }
 
     [Fact]
+    public void OpeningAndClosingACaller_DoesNotGrowItsProvidersList()
+    {
+        var source = new InMemorySource()
+            .Add("libtarget.so", Side("""(func (export "target") (result i32) (i32.const 1))"""))
+            .Add("libuser.so", Side("""
+                (import "env" "target" (func $target (result i32)))
+                (func (export "use") (result i32) (call $target))
+                """));
+        using var linker = new DynamicLinker();
+        linker.LoadLibraries(new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["libtarget.so"] });
+        for (var i = 0; i < 20; i++)
+        {
+            var handle = linker.Open("libuser.so");
+            Assert.Equal(1, linker.GetFunction<int>(handle, "use")());
+            Assert.Equal(1, linker.CallersOf("libtarget.so", "target")); // the unloaded ones' entries went
+            linker.Close(handle);
+        }
+    }
+
+    [Fact]
     public void ALibraryLoadedAfterARebind_CallsTheReplacement()
     {
         var source = new InMemorySource()
