@@ -4,8 +4,8 @@ namespace Dylink.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/Dylink.Benchmarks -- scenarios [JSON] [--libraries 10,100,1000] [--skip-calls] [--skip-scaling]
-/// [--only calls,load,scaling,soak,dlsym,fresh] [--cycles 20000] [--exports 100000]</c>
-/// runs the side-by-side scenario tables (call costs, load times of generated workloads against the bare Wasmtime floor
+/// [--only calls,callpaths,load,scaling,soak,dlsym,fresh] [--cycles 20000] [--exports 100000]</c>
+/// runs the side-by-side scenario tables (call costs, the call paths of a non-PIE program with and without call tables, load times of generated workloads against the bare Wasmtime floor
 /// and emscripten on node, the open/close soak, dlsym throughput, fresh processes of dylink against node) and writes them to JSON; <c>--only</c> runs just the
 /// named scenarios, <c>--cycles</c> and <c>--exports</c> size the soak and the dlsym library (smaller for a smoke run).
 /// Any other arguments go to BenchmarkDotNet (e.g. <c>--filter '*'</c>).

@@ -121,7 +121,8 @@ internal sealed partial class Oracle(long allocFactor, long allocSlack)
         return $"parse: parsed{(module.Dylink is { IsLegacy: true } ? " (legacy dylink)" : module.Dylink is null ? " (no dylink.0)" : "")}";
     }
 
-    /// <summary>Everything a caller reads from a parsed module: symbols, signatures, names, constant expressions.</summary>
+    /// <summary>Everything a caller reads from a parsed module: symbols, signatures, names, constant expressions, and the
+    /// module with its calls rewritten.</summary>
     private static void Walk(WasmModule module)
     {
         var symbols = ModuleSymbols.Of(module);
@@ -161,6 +162,17 @@ internal sealed partial class Oracle(long allocFactor, long allocSlack)
             {
                 length += module.GlobalType(export.Index).Mutable ? 1 : 0;
             }
+        }
+
+        // The loader rewrites every module's calls before compiling it (CallTables): only a DylinkException may refuse
+        // that. Its output is a copy of the module, so its allocation is not counted either.
+        try
+        {
+            length += CallTables.Rewrite(module)?.Bytes.Length ?? 0;
+        }
+        catch (WasmFormatException)
+        {
+            length++;
         }
 
         GC.KeepAlive(length);

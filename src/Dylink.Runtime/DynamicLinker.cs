@@ -162,6 +162,17 @@ public sealed class DynamicLinker : IDisposable
     /// <summary>Host functions made for <see cref="Rebind(string, Delegate)"/> so far.</summary>
     internal int RebindHostFunctions => _gate.Run(() => Loaded.Rebinder.Redirects);
 
+    /// <summary>The entries of a loaded module's call tables, by the function index of the import each calls (tests).</summary>
+    internal IReadOnlyDictionary<uint, CallTableEntry> CallEntriesOf(string module) =>
+        _gate.Run(() => Program.Loaded.Single(m => m.Name == module).CallEntries);
+
+    /// <summary>How many places a rebind of a loaded module's function would write, besides its table slot (tests).</summary>
+    internal int CallersOf(string module, string export) =>
+        _gate.Run(() => Program.Loaded.Single(m => m.Name == module).Callers.GetValueOrDefault(export)?.Count ?? 0);
+
+    /// <summary>The forwarding table thunks call through, if the program has one (tests).</summary>
+    internal Table? ForwardingTable => _gate.Run(() => Program.State.Forwarding);
+
     /// <summary>The program's scope: what is loaded, the global symbols, the slots.</summary>
     internal ProgramScope Scope => Program.Scope;
 
@@ -280,7 +291,10 @@ public sealed class DynamicLinker : IDisposable
     private LoadTransaction Prepare(LinkPlan plan, ProgramState state)
     {
         var transaction = new LoadTransaction(plan, state, _engine, _store, _wasi, _hostFunctions,
-            (record, name) => Lifecycle.AtExitFunction(_store, state, record, name), _modules, Filter(Trace), _options.Progress, LazyResolver);
+            (record, name) => Lifecycle.AtExitFunction(_store, state, record, name), _modules, Filter(Trace), _options.Progress, LazyResolver)
+        {
+            CallTables = _options.CallTables,
+        };
         _preparing = true;
         try
         {
@@ -337,6 +351,8 @@ public sealed class DynamicLinker : IDisposable
 
             var target = program.CurrentFunction(definition);
             program.State.Forwarding!.SetElement(slot, target);
+            // The importer's call table calls the thunk until now: from here on it calls the definition itself.
+            importer.CallEntries.GetValueOrDefault(binding.Import.Index)?.Write(target);
             program.Scope.AddDependency(importer.Index, definition.Provider);
             Trace?.Invoke($"{importer.Name}: {name} bound lazily to {program[definition.Provider].Name}");
             HostFunctions.Return(target.Invoke(arguments), returned);
@@ -599,10 +615,11 @@ public sealed class DynamicLinker : IDisposable
     /// <summary>
     /// Makes every call to <paramref name="symbol"/> reach the function <paramref name="replacement"/> (another loaded
     /// library's export): calls through function pointers (<c>call_indirect</c>, <c>GOT.func</c>, <c>dlsym</c> results)
-    /// always, and direct cross-module calls from modules loaded with <see cref="LinkOptions.Rebindable"/>. A module's
-    /// calls to its own functions stay direct and are not rebound.
+    /// and direct cross-module calls (through each caller's call table, <see cref="DynamicLinkerOptions.CallTables"/>;
+    /// without them, only from modules loaded with <see cref="LinkOptions.Rebindable"/>). A module's calls to its own
+    /// functions stay direct and are not rebound.
     /// </summary>
-    /// <returns>The modules whose direct calls do not follow (loaded without <see cref="LinkOptions.Rebindable"/>).</returns>
+    /// <returns>The modules whose direct calls do not follow (without call tables, loaded without <see cref="LinkOptions.Rebindable"/>).</returns>
     /// <exception cref="SymbolNotFoundException">Either symbol is not a loaded function.</exception>
     /// <exception cref="LinkException">The signatures differ.</exception>
     public RebindResult Rebind(string symbol, string replacement) => _gate.Run(() =>
@@ -610,7 +627,7 @@ public sealed class DynamicLinker : IDisposable
 
     /// <summary>Makes every call to <paramref name="symbol"/> reach a C# function (see <see cref="Rebind(string, string)"/>).
     /// Rebinding the same symbol to delegates of one type again and again reuses one host function.</summary>
-    /// <returns>The modules whose direct calls do not follow (loaded without <see cref="LinkOptions.Rebindable"/>).</returns>
+    /// <returns>The modules whose direct calls do not follow (without call tables, loaded without <see cref="LinkOptions.Rebindable"/>).</returns>
     /// <exception cref="SymbolNotFoundException">The symbol is not a loaded function.</exception>
     /// <exception cref="LinkException">The signatures differ.</exception>
     public RebindResult Rebind(string symbol, Delegate replacement)

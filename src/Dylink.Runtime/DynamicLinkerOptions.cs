@@ -60,6 +60,15 @@ public sealed record DynamicLinkerOptions
     /// <summary>Most instances the store may hold (Wasmtime's default is 10,000).</summary>
     public long MaxInstances { get; init; } = 100_000;
 
+    /// <summary>
+    /// Each module's direct calls of <c>env</c> function imports go through a table of its own
+    /// (<see cref="Dylink.Linking.CallTables"/>), written by the loader: a call to a library instantiated after its caller
+    /// (a non-PIE main's calls, cycles, weak self-bindings) costs a direct call instead of a thunk's indirect call, and
+    /// <see cref="DynamicLinker.Rebind(string, string)"/> reaches every caller. On by default; off, such calls go through a
+    /// forwarding thunk and only <see cref="Dylink.Linking.LinkOptions.Rebindable"/> loads follow a rebind.
+    /// </summary>
+    public bool CallTables { get; init; } = true;
+
     /// <summary>Parses a <c>DYLINK_DEBUG</c> value such as <c>libs,bindings</c> (or <c>all</c>).</summary>
     /// <exception cref="ArgumentException">An unknown word.</exception>
     public static DebugTrace ParseDebug(string? value)

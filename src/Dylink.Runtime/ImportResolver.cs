@@ -28,6 +28,9 @@ internal sealed class ImportResolver(LinkPlan plan, ProgramState state, Engine e
     /// <summary>The absolute table index of one of the plan's slots (set once the table block is placed).</summary>
     public required Func<FunctionSlot, uint> SlotIndex { get; init; }
 
+    /// <summary>The call tables a module was compiled with (null: its calls are not rewritten).</summary>
+    public required Func<PlannedModule, CallTableModule?> CallTablesOf { get; init; }
+
     /// <summary>Sets the GOT entries created before the bases were known (a non-PIE main's); later ones get their value at once.</summary>
     public void FillGot()
     {
@@ -55,11 +58,12 @@ internal sealed class ImportResolver(LinkPlan plan, ProgramState state, Engine e
     /// <summary>The import objects of <paramref name="m"/>, in import order.</summary>
     public object[] Imports(PlannedModule m)
     {
-        var thunks = Thunks(m);
+        var thunked = ThroughThunks(m);
+        var thunks = Thunks(m, thunked);
         var imports = new object[m.Imports.Length];
         for (var i = 0; i < imports.Length; i++)
         {
-            imports[i] = Resolve(m, m.Imports[i], thunks);
+            imports[i] = Resolve(m, m.Imports[i], thunked, thunks);
         }
 
         return imports;
@@ -87,14 +91,18 @@ internal sealed class ImportResolver(LinkPlan plan, ProgramState state, Engine e
         state.Modules[provider].Instance!.GetFunction(export)
         ?? throw new LoadException(plan.Modules[provider].Name, $"{plan.Modules[provider].Name}: export {export} is not a function");
 
-    // The imports a module calls through its thunk module: forwarded ones, and lazily bound ones (whose forwarding slot
-    // holds the lazy resolver until the first call binds it), in import order.
-    private static List<ImportBinding> ThroughThunks(PlannedModule m) =>
-        [.. m.Imports.Where(b => b is FunctionBinding { Forwarder: not null } or LazyFunctionBinding)];
-
-    private Instance? Thunks(PlannedModule m)
+    // The imports a module calls through its thunk module, in import order: lazily bound ones (whose forwarding slot
+    // holds the lazy resolver until the first call binds it), and forwarded ones, unless only their calls refer to
+    // them and those go through the module's call table (written when the provider exists).
+    private List<ImportBinding> ThroughThunks(PlannedModule m)
     {
-        var thunked = ThroughThunks(m);
+        var calls = CallTablesOf(m);
+        return [.. m.Imports.Where(b => b is LazyFunctionBinding
+            || (b is FunctionBinding { Forwarder: not null } && calls?.SlotOf(b.Import.Index) is not { OnlyCalled: true }))];
+    }
+
+    private Instance? Thunks(PlannedModule m, List<ImportBinding> thunked)
+    {
         if (thunked.Count == 0)
         {
             return null;
@@ -121,7 +129,7 @@ internal sealed class ImportResolver(LinkPlan plan, ProgramState state, Engine e
         return new Instance(store, cache.Get(engine, m.Name + ".thunks", bytes), state.Forwarding!);
     }
 
-    private object Resolve(PlannedModule m, ImportBinding binding, Instance? thunks)
+    private object Resolve(PlannedModule m, ImportBinding binding, List<ImportBinding> thunked, Instance? thunks)
     {
         var import = binding.Import;
         trace?.Invoke($"{m.Name}: {import.Module}.{import.Name} <- {Describe(binding)}");
@@ -139,8 +147,10 @@ internal sealed class ImportResolver(LinkPlan plan, ProgramState state, Engine e
                 return AddressGlobal(state.Modules[m.Index].TableBase, Mutability.Immutable);
             case FunctionBinding { Forwarder: null } f:
                 return ProviderFunction(f.Provider, f.ExportName);
-            case FunctionBinding or LazyFunctionBinding:
-                return thunks!.GetFunction(ThunkModule.ExportName(ThroughThunks(m).IndexOf(binding)))!;
+            case FunctionBinding or LazyFunctionBinding when thunked.IndexOf(binding) is var thunk && thunk >= 0:
+                return thunks!.GetFunction(ThunkModule.ExportName(thunk))!;
+            case FunctionBinding f:
+                return NotYetBound(m, import, plan.Modules[f.Provider].Name);
             case GlobalBinding g:
                 return state.Modules[g.Provider].Instance!.GetGlobal(g.ExportName)!;
             case DataAddressBinding d:
@@ -217,6 +227,15 @@ internal sealed class ImportResolver(LinkPlan plan, ProgramState state, Engine e
         }
 
         return global;
+    }
+
+    /// <summary>What a late-bound import called only through the module's call table is bound to: the table's entry holds
+    /// it until the provider exists, so only a call made before then (a start function's) reaches it.</summary>
+    private Function NotYetBound(PlannedModule m, Import import, string provider)
+    {
+        var type = m.Module.Types[(int)import.TypeIndex];
+        return HostFunctions.Trap(store, m.Name, $"{m.Name}: {import.Name} was called before {provider} was instantiated",
+            [.. type.Parameters.Select(HostFunctions.KindOf)], [.. type.Results.Select(HostFunctions.KindOf)]);
     }
 
     private object WeakUndefined(PlannedModule m, Import import)

@@ -18,7 +18,11 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
 {
     private readonly Dictionary<int, Module> _compiled = [];
     private readonly List<(Table Table, uint Slot)> _slotsSet = [];
-    private readonly List<(List<uint> Slots, uint Slot)> _forwardersAdded = [];
+    private readonly List<(List<CallSite> Callers, CallSite Site)> _callersAdded = [];
+    // Call table entries bound to each forwarder, written when the forwarder's provider publishes the function.
+    private readonly Dictionary<int, List<CallTableEntry>> _forwardedEntries = [];
+    private readonly Dictionary<int, Function> _published = [];
+    private readonly Dictionary<int, CallTableModule?> _callTables = [];
     // Slots and forwarders grouped by provider once, so publishing each module's functions does not scan them all
     // (that made a load quadratic in the number of modules).
     private readonly ILookup<int, int> _blockSlotsByProvider = Enumerable.Range(0, plan.Slots.Length)
@@ -31,7 +35,28 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
     private bool _tableBlockPlaced;
 
     // Made on first use: it needs SlotIndex, which reads this transaction's table block.
-    private ImportResolver Imports => _importResolver ??= new ImportResolver(plan, state, engine, store, cache, hostModules, hostFunctions, moduleFunction, trace, lazyResolver) { SlotIndex = SlotIndex };
+    private ImportResolver Imports => _importResolver ??= new ImportResolver(plan, state, engine, store, cache, hostModules, hostFunctions, moduleFunction, trace, lazyResolver)
+    {
+        SlotIndex = SlotIndex,
+        CallTablesOf = CallTablesOf,
+    };
+
+    /// <summary>The call tables <paramref name="m"/> was compiled with: none when they are off, when it calls no import,
+    /// or when the engine refused its rewritten form (<see cref="ModuleCache.Compile"/> then compiled it as it is).</summary>
+    private CallTableModule? CallTablesOf(PlannedModule m)
+    {
+        if (!_callTables.TryGetValue(m.Index, out var calls))
+        {
+            calls = CallTables && ModuleCache.FormOf(m, rewriteCalls: true).Calls is { } rewritten
+                && _compiled[m.Index].Exports.Any(e => e.Name == rewritten.Slots[0].Setter) ? rewritten : null;
+            _callTables[m.Index] = calls;
+        }
+
+        return calls;
+    }
+
+    /// <summary>Rewrite each module's calls of <c>env</c> imports through its call tables (<see cref="DynamicLinkerOptions.CallTables"/>).</summary>
+    public bool CallTables { get; init; } = true;
 
     /// <summary>The records of the modules this load adds.</summary>
     public IEnumerable<ModuleRecord> NewModules => plan.NewModules.Select(m => state.Modules[m.Index]);
@@ -58,7 +83,7 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
         try
         {
             var modules = plan.NewModules.ToList();
-            var compiled = cache.CompileAll(engine, modules, progress);
+            var compiled = cache.CompileAll(engine, modules, progress, CallTables);
             for (var i = 0; i < modules.Count; i++)
             {
                 _compiled[modules[i].Index] = compiled[i];
@@ -204,9 +229,9 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
             state.ReleaseBlock(_block, MainFree());
         }
 
-        foreach (var (slots, slot) in _forwardersAdded)
+        foreach (var (callers, site) in _callersAdded)
         {
-            slots.Remove(slot);
+            callers.Remove(site);
         }
 
         Imports.Rollback();
@@ -422,6 +447,79 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
 
         state.Modules[index].State = ModuleState.Instantiated;
         trace?.Invoke($"instantiated {m.Name}");
+        BindCallEntries(m);
+    }
+
+    /// <summary>
+    /// Records the entries of a new module's call tables (each holds its import until written): an import bound directly
+    /// is a caller of its provider's function (reached by a rebind, and bound to the replacement at once if the function
+    /// is rebound already); a forwarded one is written when its provider publishes the function; a lazy one at its first
+    /// call (<c>DynamicLinker.LazyResolver</c>).
+    /// </summary>
+    private void BindCallEntries(PlannedModule m)
+    {
+        if (CallTablesOf(m) is not { } calls)
+        {
+            return;
+        }
+
+        var record = state.Modules[m.Index];
+        var setters = new Dictionary<string, Function>(StringComparer.Ordinal);
+        foreach (var binding in m.Imports)
+        {
+            if (binding.Import.Kind != ExternalKind.Function || calls.SlotOf(binding.Import.Index) is not { } slot)
+            {
+                continue;
+            }
+
+            if (!setters.TryGetValue(slot.Setter, out var setter))
+            {
+                setters[slot.Setter] = setter = record.Instance!.GetFunction(slot.Setter)!;
+            }
+
+            var entry = new CallTableEntry(record, setter, slot.Index);
+            record.CallEntries[binding.Import.Index] = entry;
+            switch (binding)
+            {
+                case FunctionBinding { Forwarder: null } f when state.Modules[f.Provider].HasInstance:
+                    AddCaller(f.Provider, f.ExportName, entry);
+                    if (state.Modules[f.Provider].Rebound.TryGetValue(f.ExportName, out var rebinding))
+                    {
+                        entry.Write(rebinding.Current);
+                    }
+
+                    break;
+                case FunctionBinding { Forwarder: { } forwarder } f:
+                    if (!_forwardedEntries.TryGetValue(forwarder, out var entries))
+                    {
+                        _forwardedEntries[forwarder] = entries = [];
+                    }
+
+                    entries.Add(entry);
+                    if (_published.TryGetValue(forwarder, out var target))
+                    {
+                        entry.Write(target);
+                        AddCaller(f.Provider, f.ExportName, entry);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private void AddCaller(int provider, string export, CallSite site)
+    {
+        var callers = state.Modules[provider].Callers;
+        if (!callers.TryGetValue(export, out var sites))
+        {
+            callers[export] = sites = [];
+        }
+
+        // Entries of unloaded callers go as new ones come, so that libraries opened and closed again and again do not
+        // grow their providers' lists (and every rebind of them).
+        sites.RemoveAll(s => s.IsStale);
+        sites.Add(site);
+        _callersAdded.Add((sites, site));
     }
 
     /// <summary>
@@ -482,14 +580,15 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
         // A function rebound before this load: its new callers reach the replacement, as its earlier callers do.
         var target = state.Modules[provider].Rebound.TryGetValue(export, out var rebinding) ? rebinding.Current : ProviderFunction(provider, export);
         SetSlot(state.Forwarding!, slot, target);
-        var forwards = state.Modules[provider].ForwardSlots;
-        if (!forwards.TryGetValue(export, out var slots))
-        {
-            forwards[export] = slots = [];
-        }
+        AddCaller(provider, export, new ForwardingSlot(state.Forwarding!, slot));
 
-        slots.Add(slot);
-        _forwardersAdded.Add((slots, slot));
+        // Callers whose call tables call this function skip the thunk and its forwarding slot from now on.
+        _published[f] = target;
+        foreach (var entry in _forwardedEntries.GetValueOrDefault(f) ?? [])
+        {
+            entry.Write(target);
+            AddCaller(provider, export, entry);
+        }
     }
 
     private Function ProviderFunction(int provider, string export) =>

@@ -65,18 +65,26 @@ internal sealed class ModuleCache(ArtifactStore? disk = null) : IDisposable
     }
 
     /// <summary>
-    /// Compiles a planned module: a module that imports memory and calls WASI without exporting its memory gets the export
-    /// added first (<see cref="MemoryExport"/>).
+    /// Compiles a planned module in the form a load uses (<see cref="CompiledForm"/>): a module that imports memory and
+    /// calls WASI without exporting its memory gets the export added (<see cref="MemoryExport"/>), and with
+    /// <paramref name="rewriteCalls"/> its calls of <c>env</c> imports go through call tables.
     /// </summary>
     /// <exception cref="LoadException">It does not compile.</exception>
-    public Module Compile(Engine engine, PlannedModule m)
+    public Module Compile(Engine engine, PlannedModule m, bool rewriteCalls = true)
     {
         try
         {
-            var wasi = m.Imports.OfType<HostBinding>().Select(b => b.Import.Module).Where(module => module != ModuleSymbols.Env);
-            return MemoryExport.IsNeeded(m.Module, wasi)
-                ? Get(engine, m.Name, MemoryExport.Add(m.Module))
-                : Get(engine, m.Name, m.Module.Bytes.Span);
+            var form = FormOf(m, rewriteCalls);
+            try
+            {
+                return Get(engine, m.Name, form.Bytes.Span);
+            }
+            catch (WasmtimeException) when (form.Calls is not null)
+            {
+                // Compiled as it is instead: it then loads with thunks (should the rewrite ever make a valid module
+                // invalid), or it fails with the engine's message about its own bytes, offsets included.
+                return Get(engine, m.Name, FormOf(m, rewriteCalls: false).Bytes.Span);
+            }
         }
         catch (WasmtimeException e)
         {
@@ -84,10 +92,17 @@ internal sealed class ModuleCache(ArtifactStore? disk = null) : IDisposable
         }
     }
 
+    /// <summary>The form a load compiles <paramref name="m"/> in, and its call table entries.</summary>
+    public static CompiledForm FormOf(PlannedModule m, bool rewriteCalls)
+    {
+        var wasi = m.Imports.OfType<HostBinding>().Select(b => b.Import.Module).Where(module => module != ModuleSymbols.Env);
+        return CompiledForm.Of(m.Module, MemoryExport.IsNeeded(m.Module, wasi), rewriteCalls);
+    }
+
     /// <summary>Compiles <paramref name="modules"/> on up to one thread per core (Cranelift's own parallelism helps
     /// little for small modules; independent libraries compile side by side).</summary>
     /// <exception cref="LoadException">One of them does not compile (the first in plan order is reported).</exception>
-    public Module[] CompileAll(Engine engine, IReadOnlyList<PlannedModule> modules, Action<CompileProgress>? progress = null)
+    public Module[] CompileAll(Engine engine, IReadOnlyList<PlannedModule> modules, Action<CompileProgress>? progress = null, bool rewriteCalls = true)
     {
         var compiled = new Module[modules.Count];
         var errors = new LoadException?[modules.Count];
@@ -97,7 +112,7 @@ internal sealed class ModuleCache(ArtifactStore? disk = null) : IDisposable
             try
             {
                 progress?.Invoke(new CompileProgress(modules[i].Name, Interlocked.Increment(ref started), modules.Count));
-                compiled[i] = Compile(engine, modules[i]);
+                compiled[i] = Compile(engine, modules[i], rewriteCalls);
             }
             catch (LoadException e)
             {

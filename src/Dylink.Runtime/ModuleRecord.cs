@@ -83,8 +83,13 @@ internal sealed class ModuleRecord(PlannedModule planned)
     /// <summary>Mutable GOT entries holding an address in this module, by target: shared by every importer.</summary>
     public Dictionary<string, Global> GotEntries { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Forwarding slots that call each of its functions: what a rebind rewrites.</summary>
-    public Dictionary<string, List<uint>> ForwardSlots { get; } = new(StringComparer.Ordinal);
+    /// <summary>Where other modules' calls to each of its functions are bound (forwarding slots, entries of the callers'
+    /// call tables): what a rebind rewrites.</summary>
+    public Dictionary<string, List<CallSite>> Callers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The entries of its own call table (<see cref="Dylink.Linking.CallTables"/>), by the function index of the
+    /// import called through each.</summary>
+    public Dictionary<uint, CallTableEntry> CallEntries { get; } = [];
 
     /// <summary>Its functions that are rebound: what every caller reaches now, and the original to restore. Forwarders
     /// of libraries loaded later are bound to the current one.</summary>
@@ -105,7 +110,8 @@ internal sealed class ModuleRecord(PlannedModule planned)
         Block = null;
         AtExit.Clear();
         GotEntries.Clear();
-        ForwardSlots.Clear();
+        Callers.Clear();
+        CallEntries.Clear();
         Rebound.Clear();
         OpenCount = 0;
     }

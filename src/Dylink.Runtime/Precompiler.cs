@@ -43,8 +43,9 @@ public static class Precompiler
             var module = modules[i];
             try
             {
-                // Only the memory export is added by the loader, and only for modules that import memory and call WASI.
-                var bytes = MemoryExport.IsNeeded(module, hostModules) ? MemoryExport.Add(module) : module.Bytes.ToArray();
+                // The form a load compiles (CompiledForm): the memory export for modules that import memory and call
+                // WASI, and calls through call tables.
+                var bytes = CompiledForm.Of(module, MemoryExport.IsNeeded(module, hostModules), options.CallTables).Bytes.Span;
                 var hash = SHA256.HashData(bytes);
                 using var stored = store.TryLoad(engine, module.Name, hash);
                 if (stored is null)

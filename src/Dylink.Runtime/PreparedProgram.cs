@@ -61,7 +61,7 @@ public sealed class PreparedProgram : IDisposable
         var program = new PreparedProgram(plan, linkOptions ?? new LinkOptions(), options ?? new DynamicLinkerOptions());
         try
         {
-            program._modules.CompileAll(program._engine, plan.Modules);
+            program._modules.CompileAll(program._engine, plan.Modules, rewriteCalls: program._options.CallTables);
             return program;
         }
         catch

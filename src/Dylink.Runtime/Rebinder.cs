@@ -6,8 +6,9 @@ using Wasmtime;
 namespace Dylink.Runtime;
 
 /// <summary>
-/// Run-time rebinding: one write per slot — the function's table slot (every pointer to it) and each forwarding slot
-/// (direct callers in <see cref="LinkOptions.Rebindable"/> loads) — makes every caller reach a replacement, and the
+/// Run-time rebinding: one write per place — the function's table slot (every pointer to it), each forwarding slot
+/// (direct callers in <see cref="LinkOptions.Rebindable"/> loads) and each caller's call table entry (direct callers
+/// whose calls were rewritten, <see cref="CallTables"/>) — makes every caller reach a replacement, and the
 /// original (kept in the provider's <see cref="ModuleRecord.Rebound"/>) can be put back.
 /// </summary>
 /// <remarks>A host function lives as long as its store. Rebinding to C# delegates again and again must not grow the
@@ -35,10 +36,12 @@ internal sealed class Rebinder(LinkedProgram program, Store store, Action<string
         return result;
     }
 
-    /// <summary>Loaded modules (other than the function's own) that import it directly, not through a forwarder.</summary>
+    /// <summary>Loaded modules (other than the function's own) that import it directly, neither through a forwarder nor
+    /// through a call table.</summary>
     private List<string> DirectCallers(Definition target) =>
         [.. program.Scope.LiveModules.Where(m => m.Index != target.Provider && m.Imports.OfType<FunctionBinding>()
-            .Any(b => b.Forwarder is null && b.Provider == target.Provider && b.ExportName == target.Symbol.Name)).Select(m => m.Name)];
+            .Any(b => b.Forwarder is null && b.Provider == target.Provider && b.ExportName == target.Symbol.Name
+                && !program[m.Index].CallEntries.ContainsKey(b.Import.Index))).Select(m => m.Name)];
 
     /// <summary>Makes every call to the function <paramref name="target"/> defines reach a C# function.</summary>
     /// <exception cref="LinkException">The signatures differ.</exception>
@@ -84,13 +87,17 @@ internal sealed class Rebinder(LinkedProgram program, Store store, Action<string
         }
     }
 
-    /// <summary>One write per slot: the function's table slot (every pointer to it) and each forwarding slot (direct callers).</summary>
+    /// <summary>One write per place: the function's table slot (every pointer to it), each forwarding slot and each
+    /// caller's call table entry (direct callers).</summary>
     private void Write(int provider, string export, Function target)
     {
         program.State.Table.SetElement(program.SlotFor(provider, export), target);
-        foreach (var slot in program[provider].ForwardSlots.GetValueOrDefault(export) ?? [])
+        foreach (var site in program[provider].Callers.GetValueOrDefault(export) ?? [])
         {
-            program.State.Forwarding!.SetElement(slot, target);
+            if (!site.IsStale)
+            {
+                site.Write(target);
+            }
         }
     }
 

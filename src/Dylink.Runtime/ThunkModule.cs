@@ -6,7 +6,10 @@ namespace Dylink.Runtime;
 /// Generates the forwarding module that breaks import cycles without leaving wasm: for each forwarded import, a
 /// function with the import's signature that passes its arguments on with <c>call_indirect</c> through a slot of
 /// the loader's forwarding table. The slot is filled once the provider is instantiated, so a call costs one
-/// indirect call (a few ns) instead of a host transition (30–100 ns).
+/// indirect call (a few ns) instead of a host transition (30–100 ns). Since call tables
+/// (<see cref="Dylink.Linking.CallTables"/>), a module's direct calls no longer use it: a thunk is made only for an
+/// import something else refers to (<c>ref.func</c>, an element segment, an export, the start function), for lazily
+/// bound imports, and for modules compiled without call tables.
 /// </summary>
 internal static class ThunkModule
 {

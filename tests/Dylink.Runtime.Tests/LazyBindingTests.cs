@@ -38,10 +38,15 @@ public class LazyBindingTests
         Assert.Equal(101, call(1));   // resolved against the scope as it is now
         Assert.Equal(102, call(2));   // and bound for good
 
+        // The first call wrote the importer's call table entry too: its calls no longer go through the thunk and the
+        // resolver's forwarding slot.
+        linker.ForwardingTable!.SetElement(0, null);
+        Assert.Equal(103, call(3));
+
         // The binding made at the first call keeps the provider loaded while the importer is.
         linker.Close(provider);
         Assert.True(linker.IsLoaded(provider));
-        Assert.Equal(103, call(3));
+        Assert.Equal(104, call(4));
         linker.Close(handle);
         Assert.False(linker.IsLoaded(provider));
     }

@@ -7,7 +7,7 @@ namespace Dylink.Runtime.Tests;
 
 public class RebindTests
 {
-    private static DynamicLinker Load(bool rebindable)
+    private static DynamicLinker Load(bool rebindable, bool callTables = true)
     {
         var source = new InMemorySource()
             .Add("libtarget.so", Side("""(func (export "target") (result i32) (i32.const 1)) (func (export "alt") (result i32) (i32.const 2))"""))
@@ -18,7 +18,7 @@ public class RebindTests
                 (func (export "call_direct") (result i32) (call $target))
                 (func (export "call_pointer") (result i32) (call_indirect (type $t) (global.get $ptr)))
                 """, needed: "\"libtarget.so\""));
-        var linker = new DynamicLinker();
+        var linker = new DynamicLinker(new DynamicLinkerOptions { CallTables = callTables });
         linker.LoadLibraries(new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["libcaller.so"], Rebindable = rebindable });
         return linker;
     }
@@ -42,9 +42,25 @@ public class RebindTests
     }
 
     [Fact]
-    public void Rebind_WithoutRebindableLoad_ReachesPointerCallsOnly()
+    public void Rebind_WithoutRebindableLoad_ReachesDirectCallsThroughTheCallersCallTable()
     {
         using var linker = Load(rebindable: false);
+        var direct = linker.GetFunction<int>("call_direct");
+        var pointer = linker.GetFunction<int>("call_pointer");
+        var result = linker.Rebind("target", "alt");
+        Assert.True(result.Complete);
+        Assert.Empty(result.NotFollowing);
+        Assert.Equal((2, 2), (direct(), pointer()));
+        linker.Rebind("target", () => 3);
+        Assert.Equal((3, 3), (direct(), pointer()));
+        linker.Restore("target");
+        Assert.Equal((1, 1), (direct(), pointer()));
+    }
+
+    [Fact]
+    public void Rebind_WithoutRebindableLoadOrCallTables_ReachesPointerCallsOnly()
+    {
+        using var linker = Load(rebindable: false, callTables: false);
         var result = linker.Rebind("target", "alt");
         Assert.Equal(["libcaller.so"], result.NotFollowing); // said, not silent
         Assert.False(result.Complete);
