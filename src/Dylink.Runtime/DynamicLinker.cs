@@ -57,6 +57,10 @@ public sealed class DynamicLinker : IDisposable
     // file change reaches running guest code.
     private const int TickMilliseconds = 20;
 
+    // Tables the store allows per instance it allows: a module's own table and its call tables, typically two or three
+    // (one per signature its imports have), with room for modules with many.
+    private const long TablesPerInstance = 16;
+
     /// <summary>Creates a linker with its own engine and store. WASI preview1 is available to the program with the
     /// host's standard output and error and no arguments, until <see cref="ConfigureWasi"/> says otherwise.</summary>
     /// <exception cref="DylinkException"><see cref="DynamicLinkerOptions.CacheDirectory"/> is writable by other users (Unix).</exception>
@@ -78,8 +82,13 @@ public sealed class DynamicLinker : IDisposable
         _modules = modules ?? new ModuleCache(ArtifactStore.Open(_options));
         _engine = engine ?? new Engine(EngineConfig(_options));
         _store = new Store(_engine);
+        // Tables: a module may define call tables besides its own (one per signature of its imports, CallTables), and
+        // an unloaded instance keeps them in the store, so the table count grows faster than the instance count;
+        // bounded per instance, not by the instance limit itself, which a library opened and closed again and again
+        // would otherwise reach through its tables first.
+        var tables = _options.MaxInstances > long.MaxValue / TablesPerInstance ? long.MaxValue : _options.MaxInstances * TablesPerInstance;
         _store.SetLimits(memorySize: _options.MaxMemory, tableElements: _options.MaxTableElements,
-            instances: _options.MaxInstances, tables: _options.MaxInstances, memories: _options.MaxInstances);
+            instances: _options.MaxInstances, tables: tables, memories: _options.MaxInstances);
         _wasi = new Linker(_engine);
         _wasi.DefineWasi();
         var epochChecks = NeedsEpochChecks(_options);

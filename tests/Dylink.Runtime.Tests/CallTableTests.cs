@@ -53,6 +53,30 @@ public class CallTableTests
         Assert.Contains("type mismatch", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ALibraryWithSeveralCallTables_OpenedAndClosedAgain_ReachesTheInstanceLimit_NotATableLimitFirst()
+    {
+        // Three signatures, three call tables per instance; every unloaded instance stays in the store with them.
+        var source = new InMemorySource()
+            .Add("libbase.so", Side("""
+                (func (export "f0")) (func (export "f1") (param i32)) (func (export "f2") (param i32 i32) (result i32) (local.get 0))
+                """))
+            .Add("libuser.so", Side("""
+                (import "env" "f0" (func $f0)) (import "env" "f1" (func $f1 (param i32)))
+                (import "env" "f2" (func $f2 (param i32 i32) (result i32)))
+                (func (export "use") (result i32) (call $f0) (call $f1 (i32.const 1)) (call $f2 (i32.const 7) (i32.const 8)))
+                """));
+        using var linker = new DynamicLinker(new DynamicLinkerOptions { MaxInstances = 40 });
+        linker.LoadLibraries(new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["libbase.so"] });
+
+        for (var i = 0; i < 30; i++)
+        {
+            var handle = linker.Open("libuser.so");
+            Assert.Equal(7, linker.GetFunction<int>(handle, "use")());
+            linker.Close(handle);
+        }
+    }
+
     // libcaller is needed by libprovider, so it is instantiated first and its import of tiny is late-bound (a cycle).
     private static InMemorySource Cycle() => new InMemorySource()
         .Add("libprovider.so", Side("""
