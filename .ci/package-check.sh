@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packs the library (Dylink, Dylink.Linking, Dylink.Format) and the dylink .NET tool from the Release build, installs
+# Packs the library (Dylink, Dylink.Linking, Dylink.Format) and the dylink .NET tool (Native AOT on linux-x64), installs
 # the tool from the local package folder into a temporary tool path, and runs it as a user would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,10 @@ trap 'rm -rf "$packages" "$tools" "$cache"' EXIT
 for project in src/Dylink.Format src/Dylink.Linking src/Dylink.Runtime src/Dylink.Cli; do
   dotnet pack "$project" -c Release --no-build -o "$packages" >/dev/null
 done
+# The tool's runtime-specific packages (the package above only points to them): Native AOT for linux-x64 (a few minutes
+# on two cores) and the framework-dependent fallback for every other platform. The installed tool is the AOT one.
+dotnet pack src/Dylink.Cli -c Release -r linux-x64 -o "$packages" >/dev/null
+dotnet pack src/Dylink.Cli -c Release -r any -o "$packages" >/dev/null
 ls "$packages"
 NUGET_PACKAGES=$cache dotnet tool install Dylink.Tool --tool-path "$tools" --add-source "$packages" --version "$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)" >/dev/null
 "$tools/dylink" --version
