@@ -41,6 +41,7 @@ public sealed class DynamicLinker : IDisposable
     private readonly GuestAbi _guestAbi;
     private readonly Timer? _ticks;
     private readonly Action<DynamicLinker>? _released;
+    private readonly StepTimer? _timer;
     private LoadedParts? _loaded;
     private ReloadWatcher? _watcher;
     // True while a load is between its start and its commit: its modules have indices nobody else knows yet, so a
@@ -74,14 +75,18 @@ public sealed class DynamicLinker : IDisposable
         _options = options;
         _released = released;
         _ownsEngine = engine is null;
+        _timer = (_options.Debug & DebugTrace.Timing) != 0 ? new StepTimer(_options.Trace ?? Console.Error.WriteLine) : null;
         // Opened (and its permissions checked) before the engine exists, so that a refusal leaves nothing to free.
         _modules = modules ?? new ModuleCache(ArtifactStore.Open(_options));
+        _timer?.Step("cache directory opened");
         _engine = engine ?? new Engine(EngineConfig(_options));
+        _timer?.Step("engine created");
         _store = new Store(_engine);
         _store.SetLimits(memorySize: _options.MaxMemory, tableElements: _options.MaxTableElements,
             instances: _options.MaxInstances, tables: _options.MaxInstances, memories: _options.MaxInstances);
         _wasi = new Linker(_engine);
         _wasi.DefineWasi();
+        _timer?.Step("store and WASI linker created");
         var epochChecks = NeedsEpochChecks(_options);
         _gate = new StoreGate(this, Release, epochChecks ? _engine.IncrementEpoch : null, _options.Timeout);
 
@@ -100,6 +105,8 @@ public sealed class DynamicLinker : IDisposable
             _store.SetEpochDeadlineCallback(_ => AtEpochCheck());
             _ticks = new Timer(_ => Tick(), null, TickMilliseconds, TickMilliseconds);
         }
+
+        _timer?.Step("loader functions defined");
     }
 
     internal static Config EngineConfig(DynamicLinkerOptions options)
@@ -169,7 +176,8 @@ public sealed class DynamicLinker : IDisposable
 
     private LoadedParts Loaded => _loaded ?? throw new InvalidOperationException("no program is loaded: call Load first");
 
-    private Action<string>? Trace => _options.Debug == DebugTrace.None ? null : _options.Trace ?? Console.Error.WriteLine;
+    // Timing alone turns on no other line (StepTimer writes its own).
+    private Action<string>? Trace => (_options.Debug & ~DebugTrace.Timing) == DebugTrace.None ? null : _options.Trace ?? Console.Error.WriteLine;
 
     /// <summary>Sets the WASI configuration (arguments, environment, preopened directories, standard streams).</summary>
     public void ConfigureWasi(WasiConfiguration configuration)
@@ -266,6 +274,7 @@ public sealed class DynamicLinker : IDisposable
         }
 
         _loaded = new LoadedParts(program, new Lifecycle(program, _store, Trace, Forget), new Rebinder(program, _store, Trace));
+        _timer?.Lap("commit");
         try
         {
             transaction.Construct(_loaded.Lifecycle.Constructed);
@@ -275,12 +284,18 @@ public sealed class DynamicLinker : IDisposable
             _loaded = null;
             throw;
         }
+
+        _timer?.Lap("construct");
+        _timer?.Flush($"loaded {plan.Modules.Length} modules");
     }
 
     private LoadTransaction Prepare(LinkPlan plan, ProgramState state)
     {
         var transaction = new LoadTransaction(plan, state, _engine, _store, _wasi, _hostFunctions,
-            (record, name) => Lifecycle.AtExitFunction(_store, state, record, name), _modules, Filter(Trace), _options.Progress, LazyResolver);
+            (record, name) => Lifecycle.AtExitFunction(_store, state, record, name), _modules, Filter(Trace), _options.Progress, LazyResolver)
+        {
+            Timer = _timer,
+        };
         _preparing = true;
         try
         {
@@ -301,6 +316,7 @@ public sealed class DynamicLinker : IDisposable
         var program = Program;
         var transaction = Prepare(plan, program.State);
         program.Scope.Commit(plan, global, transaction.SlotIndices);
+        _timer?.Lap("commit");
         try
         {
             transaction.Construct(Loaded.Lifecycle.Constructed);
@@ -310,6 +326,8 @@ public sealed class DynamicLinker : IDisposable
             Loaded.Lifecycle.Abort(transaction.NewModules);
             throw;
         }
+
+        _timer?.Lap("construct");
 
         Trace?.Invoke($"opened {plan.Modules[plan.Root!.Value].Name}: {string.Join(", ", plan.NewModules.Select(m => m.Name))}");
         return program[plan.Root!.Value];
@@ -374,13 +392,16 @@ public sealed class DynamicLinker : IDisposable
         var start = record.Instance!.GetFunction(WellKnownSymbols.Start)
             ?? throw new LoadException(main.Name, $"{main.Name}: has no _start function to run (is it a command module?)");
         Loaded.Lifecycle.RegisterExitHandler(record);
+        _timer?.Step("calling _start");
         try
         {
             start.Invoke();
+            _timer?.Step("_start returned");
             return 0;
         }
         catch (WasmtimeException e) when (e is not TrapException && e.ExitCode is { } code)
         {
+            _timer?.Step("_start exited");
             return code;
         }
         catch (WasmtimeException e)
@@ -524,8 +545,11 @@ public sealed class DynamicLinker : IDisposable
         else
         {
             var planOptions = options ?? program.LinkOptions;
+            _timer?.Restart();
             var plan = LinkPlanner.PlanOpen(program.Scope, name, (mode & OpenMode.Lazy) != 0 ? planOptions with { LazyBinding = true } : planOptions);
+            _timer?.Lap("plan");
             root = plan.FirstNewModule < plan.Modules.Length ? Execute(plan, global) : program[plan.Root!.Value];
+            _timer?.Flush($"dlopen {name}");
         }
 
         // As in glibc, a successful RTLD_NOLOAD counts as a reference: it is closed like any other.

@@ -33,6 +33,9 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
     // Made on first use: it needs SlotIndex, which reads this transaction's table block.
     private ImportResolver Imports => _importResolver ??= new ImportResolver(plan, state, engine, store, cache, hostModules, hostFunctions, moduleFunction, trace, lazyResolver) { SlotIndex = SlotIndex };
 
+    /// <summary>Where <c>DYLINK_DEBUG=timing</c> records this load's compile and instantiate times, if on.</summary>
+    public StepTimer? Timer { get; init; }
+
     /// <summary>The records of the modules this load adds.</summary>
     public IEnumerable<ModuleRecord> NewModules => plan.NewModules.Select(m => state.Modules[m.Index]);
 
@@ -64,6 +67,8 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
                 _compiled[modules[i].Index] = compiled[i];
             }
 
+            Timer?.Lap("compile");
+
             GrowForwarding();
             if (plan.Root is null)
             {
@@ -76,6 +81,7 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
             }
 
             LoadModules();
+            Timer?.Lap("instantiate");
         }
         catch
         {
