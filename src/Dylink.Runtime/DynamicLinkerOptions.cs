@@ -13,7 +13,7 @@ public enum DebugTrace
     /// <summary>Symbol resolution: interposed definitions.</summary>
     Symbols = 4,
     /// <summary>Where the time goes: engine and store creation, each load's plan, compile, instantiate and construct
-    /// steps, in milliseconds since the process started (not part of <c>all</c>: its figures change from run to run).</summary>
+    /// steps, in milliseconds since the program started (not part of <c>all</c>: its figures change from run to run).</summary>
     Timing = 8,
 }
 
