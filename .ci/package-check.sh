@@ -17,9 +17,30 @@ dotnet pack src/Dylink.Cli -c Release -r any -o "$packages" >/dev/null
 ls "$packages"
 NUGET_PACKAGES=$cache dotnet tool install Dylink.Tool --tool-path "$tools" --add-source "$packages" --version "$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)" >/dev/null
 "$tools/dylink" --version
+# On linux-x64 the install must pick the Native AOT package, not the framework-dependent fallback.
+if [[ $(uname -sm) == "Linux x86_64" && $(readlink "$tools/dylink") != *dylink.tool.linux-x64* ]]; then
+  echo "the installed tool is not the linux-x64 (Native AOT) package: $(readlink "$tools/dylink")"; exit 1
+fi
 expected=$'hello from libhello.so: x=5 ready=1\nhost: side_hello(5) returned 40'
 actual=$("$tools/dylink" run examples/hello/host.wasm)
 if [[ "$actual" != "$expected" ]]; then
   echo "the installed tool printed:"; echo "$actual"; exit 1
 fi
 echo "installed tool runs examples/hello"
+
+# The installed tool is Native AOT, which the test suite (JIT, in-process) does not run: it runs the end-to-end
+# matrices too (every main.wasm prints exactly expected.txt and exits with expected-exit.txt, or 0).
+out=$(mktemp)
+failed=0
+for dir in tests/fixtures/bin/{e2e,dl,real,cxx}/*/; do
+  want=0
+  [[ -f $dir/expected-exit.txt ]] && want=$(tr -d '[:space:]' < "$dir/expected-exit.txt")
+  code=0
+  "$tools/dylink" run "$dir/main.wasm" > "$out" 2>/dev/null || code=$?
+  if [[ $code != "$want" ]] || ! cmp -s "$out" "$dir/expected.txt"; then
+    echo "the installed tool fails $dir (exit $code, expected $want)"; failed=1
+  fi
+done
+rm -f "$out"
+((failed == 0)) && echo "installed tool runs the end-to-end matrices"
+exit $failed
