@@ -102,7 +102,8 @@ public sealed class SymbolTable
     /// closure), so that planning costs in proportion to the opened modules, not to every symbol of the program
     /// (<see cref="Clone"/> copied them all for each <c>dlopen</c>). This table must not change while the overlay is used.
     /// </summary>
-    public SymbolTable Overlay() => new(this);
+    /// <exception cref="InvalidOperationException">This table is an overlay itself.</exception>
+    public SymbolTable Overlay() => _base is null ? new(this) : throw new InvalidOperationException("an overlay of an overlay is not supported");
 
     /// <summary>
     /// The definition that wins among <paramref name="definitions"/> given in lookup order, by <see cref="ShouldReplace"/>;
@@ -145,12 +146,13 @@ public sealed class SymbolTable
 
     /// <summary>Finds the definition of <paramref name="name"/>.</summary>
     public bool TryLookup(string name, out Definition definition) =>
-        _definitions.TryGetValue(name, out definition!) || (_base is not null && _base.TryLookup(name, out definition!));
+        // Not recursive (an overlay's base is never an overlay), so it stays as cheap as one dictionary lookup: dlsym's path.
+        _definitions.TryGetValue(name, out definition!) || (_base is not null && _base._definitions.TryGetValue(name, out definition!));
 
     /// <summary>Every definition, for tracing and <c>ldd</c>.</summary>
     public IEnumerable<Definition> All => _base is null
         ? _definitions.Values
-        : [.. _base.All.Where(d => !_definitions.ContainsKey(d.Symbol.Name)), .. _definitions.Values];
+        : [.. _base._definitions.Values.Where(d => !_definitions.ContainsKey(d.Symbol.Name)), .. _definitions.Values];
 }
 
 /// <summary>Formatting of symbol kinds and signatures in diagnostics.</summary>
