@@ -53,6 +53,7 @@ public static class DylinkCommand
             ReadelfCommand.Create(terminal),
             NmCommand.Create(terminal),
             PrecompileCommand.Create(),
+            ExportsCommand.Create(),
         };
         // Help is Dylink's own (Help.cs), so System.CommandLine's -h/-? option goes: readelf's -h is the file header.
         foreach (var option in root.Options.OfType<System.CommandLine.Help.HelpOption>().ToList())
@@ -63,6 +64,12 @@ public static class DylinkCommand
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {
+            // cc and c++ take clang's arguments, which no parser of ours should interpret.
+            if (args is ["cc" or "c++", ..])
+            {
+                return CcCommand.Run(args[1..], cxx: args[0] == "c++", streams);
+            }
+
             if (Preparse(root, ownArgs, output, error) is { } early)
             {
                 return early;

@@ -18,6 +18,9 @@ internal static class Help
         ("readelf", "Show a module's file header, sections, dylink.0 metadata and symbols"),
         ("nm", "List the symbols modules define and need"),
         ("precompile", "Compile modules into the compiled-code cache that run --cache reads"),
+        ("cc", "Compile and link C for Dylink with your clang: side modules (-shared) and PIE mains, with libc.so"),
+        ("c++", "The same for C++: side modules, and non-PIE mains with the static C++ runtime"),
+        ("exports", "Print the -Wl,--export= flags a non-PIE main needs for a set of libraries"),
     ];
 
     /// <summary>The usage line and the command list: what bare <c>dylink</c> prints (on stderr).</summary>

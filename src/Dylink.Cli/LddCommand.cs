@@ -25,7 +25,8 @@ internal static class LddCommand
             region, then the instantiation and constructor order. Nothing is executed.
 
             Search order for a library named without a slash: -L directories, DYLINK_LIBRARY_PATH, the needing
-            module's RUNTIME_PATH ($ORIGIN = its directory), then the needing module's directory.
+            module's RUNTIME_PATH ($ORIGIN = its directory), the needing module's directory, then the kit's lib/wasm32-wasi
+            (libc.so).
 
             Examples:
               dylink ldd main.wasm

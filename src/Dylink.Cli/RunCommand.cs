@@ -305,6 +305,7 @@ internal static class RunCommand
         LibraryPath = (Environment.GetEnvironmentVariable("DYLINK_LIBRARY_PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries),
         Libraries = libraries ?? [],
         Preload = preload ?? [],
+        DefaultLibraryPath = Kit.LibraryDirectory is { } kit ? [kit] : [],
     };
 
     /// <summary>

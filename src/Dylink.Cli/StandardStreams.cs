@@ -48,6 +48,42 @@ public sealed class StandardStreams
             : config.WithStandardOutputCallback(Sink(Output)).WithStandardErrorCallback(Sink(Error));
     }
 
+    /// <summary>
+    /// Runs a tool (clang for <c>dylink cc</c>) with these streams and returns its exit code: it inherits the process's
+    /// descriptors, or its standard output and error are copied byte for byte to the writers as a guest's are, so
+    /// that its messages pass through unchanged. Its standard input is the process's.
+    /// </summary>
+    /// <exception cref="System.ComponentModel.Win32Exception">The program cannot be started.</exception>
+    internal int RunTool(string program, IEnumerable<string> arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(program, arguments)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = !_inherited,
+            RedirectStandardError = !_inherited,
+        };
+        Flush();
+        using var process = System.Diagnostics.Process.Start(start)!;
+        if (!_inherited)
+        {
+            var copies = new[] { Copy(process.StandardOutput.BaseStream, Sink(Output)), Copy(process.StandardError.BaseStream, Sink(Error)) };
+            Task.WaitAll(copies);
+        }
+
+        process.WaitForExit();
+        return process.ExitCode;
+    }
+
+    private static Task Copy(Stream from, WasiOutputCallback to) => Task.Run(() =>
+    {
+        var buffer = new byte[16384];
+        int read;
+        while ((read = from.Read(buffer)) > 0)
+        {
+            to(buffer.AsSpan(0, read));
+        }
+    });
+
     /// <summary>Flushes Dylink's own text (the guest's bytes are never held back).</summary>
     internal void Flush()
     {

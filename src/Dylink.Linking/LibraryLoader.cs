@@ -253,7 +253,7 @@ internal sealed class LibraryLoader(LinkOptions options, List<string> errors, Pr
         var runPath = origin is null ? [] : (parent?.Module.Dylink?.RuntimePath ?? []).Select(entry =>
             entry.Replace("${ORIGIN}", origin, StringComparison.Ordinal).Replace("$ORIGIN", origin, StringComparison.Ordinal));
         var dirs = options.SearchPaths.Concat(options.LibraryPath).Concat(runPath);
-        return (origin is null ? dirs : dirs.Append(origin)).Distinct(StringComparer.Ordinal);
+        return (origin is null ? dirs : dirs.Append(origin)).Concat(options.DefaultLibraryPath).Distinct(StringComparer.Ordinal);
     }
 
     private string NotFound(string name, LoadedModule? parent, string blame) =>

@@ -16,6 +16,13 @@ public sealed record LinkOptions
     /// <summary>Directories searched next (<c>DYLINK_LIBRARY_PATH</c>), in order.</summary>
     public IReadOnlyList<string> LibraryPath { get; init; } = [];
 
+    /// <summary>
+    /// Directories searched last, after the needing module's own directory: the system's libraries, as ld.so's
+    /// <c>/lib</c> and <c>/usr/lib</c> (<c>dylink run</c> puts the kit's <c>lib/wasm32-wasi</c> here, where
+    /// <c>libc.so</c> is). A library sandbox and a guest's <c>dlopen</c> may always reach them.
+    /// </summary>
+    public IReadOnlyList<string> DefaultLibraryPath { get; init; } = [];
+
     /// <summary>Libraries loaded before everything else and first in lookup order (<c>--preload</c>).</summary>
     public IReadOnlyList<string> Preload { get; init; } = [];
 

@@ -19,6 +19,8 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
     private readonly List<Forwarder> _forwarders = [];
     private readonly Dictionary<(int, string), int> _forwarderIndex = [];
     private int[] _instantiationPosition = [];
+    // Each module's NEEDED closure, computed when a binding edge asks (ConstructorOrder).
+    private readonly Dictionary<int, HashSet<int>> _neededClosure = [];
     private uint _blockSlots;
     private bool _is64;
 
@@ -108,7 +110,14 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
 
     private string NameOf(int index) => modules[index].Name;
 
-    /// <summary>Dependencies before dependents (depth-first post-order over NEEDED, cycles cut), the main last.</summary>
+    /// <summary>
+    /// Dependencies before dependents, the main last: depth-first post-order over each module's NEEDED entries and then
+    /// the providers its imports bind to, from the first module in load order; an edge back into a module still being
+    /// visited (a cycle) is cut there. Providers count because a library may use one it does not list in NEEDED (a
+    /// <c>libc.so</c> the program links against, a sibling the main needs), and its constructors may call it. A binding
+    /// never overrides what NEEDED declares the other way: libc.so bound to a library that interposes one of its weak
+    /// symbols is no reason to construct that library, which needs libc.so, first.
+    /// </summary>
     private ImmutableArray<int> ConstructorOrder()
     {
         var order = new List<int>();
@@ -125,6 +134,11 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
             foreach (var dependency in modules[i].Needed)
             {
                 Visit(dependency);
+            }
+
+            foreach (var provider in Providers(i))
+            {
+                Visit(provider);
             }
 
             if (i != mainIndex)
@@ -145,6 +159,75 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
 
         return [.. order];
     }
+
+    /// <summary>
+    /// The modules the importer's symbol imports will bind to, in import order, without itself or the main (whose
+    /// constructors run last whatever uses it): the same lookups <see cref="Bind"/> makes, minus what the loader provides.
+    /// </summary>
+    private IEnumerable<int> Providers(int importer)
+    {
+        foreach (var import in modules[importer].Module.Imports)
+        {
+            var symbol = (import.Module, import.Kind) switch
+            {
+                (ModuleSymbols.Env, ExternalKind.Function) => !IsLoaderProvided(importer, import),
+                (ModuleSymbols.Env, ExternalKind.Tag) => scope is null || !scope.HasLoaderTag(import.Name),
+                (ModuleSymbols.Env, ExternalKind.Global) => import.Name is not (WellKnownSymbols.MemoryBase or WellKnownSymbols.TableBase),
+                (ModuleSymbols.GotFunc or ModuleSymbols.GotMem, ExternalKind.Global) => true,
+                _ => false,
+            };
+            if (symbol && TryFind(importer, import.Name, out var definition)
+                && definition.Provider != importer && definition.Provider != mainIndex && !Needs(definition.Provider, importer))
+            {
+                yield return definition.Provider;
+            }
+        }
+    }
+
+    /// <summary>True when <paramref name="from"/> reaches <paramref name="target"/> through NEEDED entries.</summary>
+    private bool Needs(int from, int target)
+    {
+        if (!_neededClosure.TryGetValue(from, out var closure))
+        {
+            closure = [];
+            var pending = new Stack<int>(modules[from].Needed);
+            while (pending.TryPop(out var module))
+            {
+                if (closure.Add(module))
+                {
+                    foreach (var needed in modules[module].Needed)
+                    {
+                        pending.Push(needed);
+                    }
+                }
+            }
+
+            _neededClosure.Add(from, closure);
+        }
+
+        return closure.Contains(target);
+    }
+
+    /// <summary>
+    /// The definition an import of <paramref name="name"/> resolves to: the scope's, except for a per-module ABI name
+    /// (<see cref="WellKnownSymbols.ModuleLocal"/>), which only the importer's own definition can satisfy.
+    /// </summary>
+    private bool TryFind(int importer, string name, out Definition definition)
+    {
+        if (!WellKnownSymbols.ModuleLocal.Contains(name))
+        {
+            return _symbols.TryLookup(name, out definition);
+        }
+
+        var own = ModuleSymbols.Of(modules[importer].Module).FirstOrDefault(s => s.IsDefined && s.Name == name);
+        definition = own is null ? null! : new Definition(importer, own);
+        return own is not null;
+    }
+
+    /// <summary>The loader's own functions come first for libraries; a main keeps its libc's <c>__cxa_atexit</c>
+    /// (whose exit runs the libraries' destructors too).</summary>
+    private bool IsLoaderProvided(int importer, Import import) =>
+        WellKnownSymbols.LoaderProvided.ContainsKey(import.Name) && (import.Name != WellKnownSymbols.CxaAtexit || importer != mainIndex);
 
     private ImportBinding Bind(int importer, Import import, MemoryLayout memory)
     {
@@ -197,8 +280,7 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
     private ImportBinding BindFunction(int importer, Import import)
     {
         var signature = modules[importer].Module.Types[(int)import.TypeIndex];
-        // The loader's own functions come first for libraries; a main keeps its libc's __cxa_atexit (run at exit).
-        if (WellKnownSymbols.LoaderProvided.ContainsKey(import.Name) && (import.Name != "__cxa_atexit" || importer != mainIndex))
+        if (IsLoaderProvided(importer, import))
         {
             var provided = _is64 ? WellKnownSymbols.LoaderProvided64 : WellKnownSymbols.LoaderProvided;
             if (provided.TryGetValue(import.Name, out var loaderSignature))
@@ -226,7 +308,8 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
                 return new HostBinding(import);
             }
 
-            return options.LazyBinding && !IsWeak(importer, import)
+            // A per-module name can never be found later: no lazy binding for it.
+            return options.LazyBinding && !IsWeak(importer, import) && !WellKnownSymbols.ModuleLocal.Contains(import.Name)
                 ? new LazyFunctionBinding(import, signature)
                 : Undefined(importer, import, $"function {signature}");
         }
@@ -244,7 +327,7 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
     private ImportBinding BindGlobal(int importer, Import import, MemoryLayout memory)
     {
         var isGot = import.Module == ModuleSymbols.GotMem;
-        if (!_symbols.TryLookup(import.Name, out var definition))
+        if (!TryFind(importer, import.Name, out var definition))
         {
             if (LayoutValue(import.Name, memory) is { } value)
             {
@@ -331,7 +414,7 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
     private bool Lookup(int importer, Import import, SymbolKind wanted, out Definition definition, out bool mismatch)
     {
         mismatch = false;
-        if (!_symbols.TryLookup(import.Name, out definition))
+        if (!TryFind(importer, import.Name, out definition))
         {
             return false;
         }
@@ -360,7 +443,10 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
     {
         if (!IsWeak(importer, import))
         {
-            var message = $"{NameOf(importer)}: undefined symbol: {import.Name} ({what})";
+            var message = $"{NameOf(importer)}: undefined symbol: {import.Name} ({what})"
+                + (WellKnownSymbols.ModuleLocal.Contains(import.Name)
+                    ? $"; every module has its own {import.Name}, so only a definition in {NameOf(importer)} itself can satisfy it"
+                    : "");
             errors.Add(message);
             undefined?.Add(new UndefinedSymbol(NameOf(importer), import.Name, what, message));
         }

@@ -236,8 +236,8 @@ public sealed class ProgramScope
     /// module and every live module it depends on, directly or not, except those still reachable from something that
     /// keeps them — a <paramref name="pinned"/> module (open references, NODELETE, loaded at start-up, a load or unload
     /// in progress), or a live module outside that set bound to them. Dependency cycles are collected too (reference
-    /// counts alone would keep them forever). The order is not meaningful: the runtime runs destructors in reverse
-    /// constructor order.
+    /// counts alone would keep them forever). The order is not meaningful: the runtime runs destructors in
+    /// <see cref="DestructionOrder"/>.
     /// </summary>
     /// <param name="closed">The module whose last reference was dropped.</param>
     /// <param name="pinned">True for a module that must stay for reasons the scope does not know.</param>
@@ -275,6 +275,41 @@ public sealed class ProgramScope
         }
 
         return [.. candidates.Where(c => !keep.Contains(c))];
+    }
+
+    /// <summary>
+    /// The order in which <paramref name="modules"/>, given in reverse constructor order, run their destructors: every
+    /// module before the modules it depends on, otherwise as given (glibc's <c>_dl_sort_maps</c> for <c>_dl_fini</c>).
+    /// Reverse constructor order already puts a module before its providers when they were loaded together; a
+    /// dependency recorded later — a lazily bound function resolved to a library opened after its importer — does not,
+    /// and the importer's destructors may still call the provider. Each step takes the first module, in the given order,
+    /// that no remaining module depends on; when every remaining one is in a dependency cycle, the first of them.
+    /// </summary>
+    public IReadOnlyList<int> DestructionOrder(IReadOnlyList<int> modules)
+    {
+        ArgumentNullException.ThrowIfNull(modules);
+        var remaining = modules.Distinct().ToList();
+        var pending = remaining.ToHashSet();
+        var dependents = remaining.ToDictionary(m => m, _ => new List<int>());
+        foreach (var module in remaining)
+        {
+            foreach (var dependency in DependenciesOf(module).Where(d => d != module && pending.Contains(d)))
+            {
+                dependents[dependency].Add(module);
+            }
+        }
+
+        var order = new List<int>(remaining.Count);
+        while (remaining.Count > 0)
+        {
+            var next = remaining.FindIndex(m => !dependents[m].Any(pending.Contains));
+            next = Math.Max(next, 0); // all in cycles: cut at the first
+            order.Add(remaining[next]);
+            pending.Remove(remaining[next]);
+            remaining.RemoveAt(next);
+        }
+
+        return order;
     }
 
     /// <summary>

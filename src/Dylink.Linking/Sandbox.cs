@@ -28,7 +28,8 @@ public static class Sandbox
             return null;
         }
 
-        foreach (var directory in allowed)
+        // The system's library directories are part of every sandbox, as ld.so's trusted directories are.
+        foreach (var directory in allowed.Concat(options.DefaultLibraryPath))
         {
             var root = RealPath(directory).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
             if (realPath.StartsWith(root, StringComparison.Ordinal))

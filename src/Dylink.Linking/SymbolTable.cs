@@ -40,8 +40,10 @@ public sealed class SymbolTable
             {
                 _definitions[symbol.Name] = incoming;
             }
-            else if (existing.Provider != provider)
+            else if (existing.Provider != provider && !incoming.Symbol.IsWeak)
             {
+                // A weak definition that loses is doing what weak is for (libc.so's __original_main, say): only a
+                // strong one is worth a note.
                 _interpositions.Add($"{symbol.Name}: {nameOf(existing.Provider)} interposes the definition in {moduleName}");
             }
         }

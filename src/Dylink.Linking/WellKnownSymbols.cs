@@ -61,20 +61,36 @@ public static class WellKnownSymbols
     public const string StackHigh = "__stack_high";
 
     /// <summary>
-    /// Exports every module has for itself (its initialisers, relocation functions, TLS block and DSO handle): the
-    /// loader calls them per module, and they never enter the global scope, so one module's cannot satisfy or shadow
-    /// another's.
+    /// wasi-libc's exit-time cleanup (<c>atexit</c> handlers, then the <c>stdio</c> flush), which its <c>exit</c> calls
+    /// and its <c>crt1-command.o</c> calls after <c>main</c>. Unlike <see cref="CallCtors"/>, wasm-ld never synthesizes
+    /// it: a module that exports it has a libc in it (or is <c>libc.so</c>), so it is an ordinary symbol.
+    /// </summary>
+    public const string CallDtors = "__wasm_call_dtors";
+
+    /// <summary><c>__cxa_atexit(void (*)(void *), void *, void *)</c>: registers an exit-time handler.</summary>
+    public const string CxaAtexit = "__cxa_atexit";
+
+    /// <summary>
+    /// Exports every module has for itself (what wasm-ld synthesizes per module — initialisers, relocation functions,
+    /// TLS block, DSO handle — and a reactor's <c>_initialize</c>): the loader calls them per module, and they never
+    /// enter any scope, so one module's cannot satisfy or shadow another's. An import of one of these names can be
+    /// bound only to the importing module's own definition (a weak definition imports its own name).
     /// </summary>
     public static readonly IReadOnlySet<string> ModuleLocal = new HashSet<string>(StringComparer.Ordinal)
     {
-        CallCtors, "__wasm_call_dtors", ApplyDataRelocs, "__wasm_apply_global_relocs", ApplyTlsRelocs,
+        CallCtors, ApplyDataRelocs, "__wasm_apply_global_relocs", ApplyTlsRelocs,
         "__wasm_apply_global_tls_relocs", InitTls, "__wasm_init_memory", Initialize,
         "__tls_base", TlsSize, TlsAlign, "__dso_handle",
     };
 
     /// <summary>
     /// Functions the loader itself provides to libraries, ahead of any module's definition: the <c>dlfcn.h</c> family,
-    /// and <c>__cxa_atexit</c> so that a library's destructors run when it is unloaded rather than at exit.
+    /// and <c>__cxa_atexit</c> so that a library's destructors run when it is unloaded rather than at exit. This holds
+    /// even when a <c>libc.so</c> defines <c>__cxa_atexit</c>: wasi-libc's ignores its <c>dso</c> argument and has no
+    /// <c>__cxa_finalize</c>, and clang's <c>__dso_handle</c> is hidden in each module, so only the import a handler
+    /// arrives through says which library it belongs to; a handler left in libc's list would run, after a
+    /// <c>dlclose</c>, code that is gone. The main's own <c>__cxa_atexit</c> import is resolved as any symbol (its
+    /// libc's), and the loader runs the libraries' handlers from there at exit.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, FuncType> LoaderProvided = new Dictionary<string, FuncType>(StringComparer.Ordinal)
     {
@@ -83,7 +99,7 @@ public static class WellKnownSymbols
         ["dlclose"] = Signature([ValueType.I32], [ValueType.I32]),
         ["dlerror"] = Signature([], [ValueType.I32]),
         ["dladdr"] = Signature([ValueType.I32, ValueType.I32], [ValueType.I32]),
-        ["__cxa_atexit"] = Signature([ValueType.I32, ValueType.I32, ValueType.I32], [ValueType.I32]),
+        [CxaAtexit] = Signature([ValueType.I32, ValueType.I32, ValueType.I32], [ValueType.I32]),
     };
 
     /// <summary>
@@ -104,7 +120,7 @@ public static class WellKnownSymbols
     /// </summary>
     public static readonly IReadOnlyDictionary<string, FuncType> LoaderProvided64 = new Dictionary<string, FuncType>(StringComparer.Ordinal)
     {
-        ["__cxa_atexit"] = Signature([ValueType.I64, ValueType.I64, ValueType.I64], [ValueType.I32]),
+        [CxaAtexit] = Signature([ValueType.I64, ValueType.I64, ValueType.I64], [ValueType.I32]),
     };
 
     private static FuncType Signature(ValueType[] parameters, ValueType[] results) => new([.. parameters], [.. results]);

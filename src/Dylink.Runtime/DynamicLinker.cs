@@ -277,7 +277,7 @@ public sealed class DynamicLinker : IDisposable
         _timer?.Lap("commit");
         try
         {
-            transaction.Construct(_loaded.Lifecycle.Constructed);
+            transaction.Construct(_loaded.Lifecycle.Constructing, _loaded.Lifecycle.Constructed);
         }
         catch
         {
@@ -319,7 +319,7 @@ public sealed class DynamicLinker : IDisposable
         _timer?.Lap("commit");
         try
         {
-            transaction.Construct(Loaded.Lifecycle.Constructed);
+            transaction.Construct(Loaded.Lifecycle.Constructing, Loaded.Lifecycle.Constructed);
         }
         catch
         {
@@ -391,7 +391,6 @@ public sealed class DynamicLinker : IDisposable
         var record = program[main.Index];
         var start = record.Instance!.GetFunction(WellKnownSymbols.Start)
             ?? throw new LoadException(main.Name, $"{main.Name}: has no _start function to run (is it a command module?)");
-        Loaded.Lifecycle.RegisterExitHandler(record);
         _timer?.Step("calling _start");
         try
         {

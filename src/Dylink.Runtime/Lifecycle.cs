@@ -15,13 +15,33 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
     // Libraries in the order their constructors finished (start-up, then every dlopen), loaded ones only: exit
     // destroys them in reverse, as glibc's _dl_fini does.
     private readonly List<ModuleRecord> _constructed = [];
-    private bool _exitHandlerRegistered;
+    // The module whose __cxa_atexit holds the loader's exit handler: the program's libc (the main, or a libc.so). Its
+    // exit is what runs the handler, so the handler never runs that module's own exit cleanup again.
+    private ModuleRecord? _exitModule;
 
     /// <summary>Instances of unloaded libraries still held by the store (Wasmtime frees instances only with their store).</summary>
     public int UnloadedInstances { get; private set; }
 
-    /// <summary>Records that a library's constructors finished.</summary>
-    public void Constructed(ModuleRecord record) => _constructed.Add(record);
+    /// <summary>
+    /// Called before a module's constructors run (for a command main, before <c>_start</c> runs them): when the main
+    /// defines the program's <c>__cxa_atexit</c>, the loader's exit handler is registered now, ahead of every handler
+    /// the main's constructors and <c>main</c> register (<see cref="RegisterExitHandler"/>).
+    /// </summary>
+    public void Constructing(ModuleRecord record)
+    {
+        if (record.Planned.IsMain)
+        {
+            RegisterExitHandler(record);
+        }
+    }
+
+    /// <summary>Records that a library's constructors finished; when it defines the program's <c>__cxa_atexit</c> (a
+    /// <c>libc.so</c>), the loader's exit handler is registered with it now (<see cref="RegisterExitHandler"/>).</summary>
+    public void Constructed(ModuleRecord record)
+    {
+        _constructed.Add(record);
+        RegisterExitHandler(record);
+    }
 
     /// <summary>Drops one reference; at zero the library, and what only it kept loaded, is unloaded
     /// (<see cref="ProgramScope.CollectUnused"/>).</summary>
@@ -39,9 +59,14 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
         }
     }
 
-    /// <summary>What closing <paramref name="record"/>'s last reference unloads, in reverse constructor order.</summary>
+    /// <summary>What closing <paramref name="record"/>'s last reference unloads, in destruction order.</summary>
     private List<ModuleRecord> Collect(ModuleRecord record) =>
-        [.. program.Scope.CollectUnused(record.Index, i => !program[i].Unloadable).Select(i => program[i]).OrderByDescending(_constructed.IndexOf)];
+        InDestructionOrder(program.Scope.CollectUnused(record.Index, i => !program[i].Unloadable).Select(i => program[i]));
+
+    /// <summary>Reverse constructor order, except that a module goes before those it depends on
+    /// (<see cref="ProgramScope.DestructionOrder"/>: a dependency recorded after both were constructed).</summary>
+    private List<ModuleRecord> InDestructionOrder(IEnumerable<ModuleRecord> records) =>
+        [.. program.Scope.DestructionOrder([.. records.OrderByDescending(_constructed.IndexOf).Select(r => r.Index)]).Select(i => program[i])];
 
     /// <summary>
     /// Unloads the modules of a load whose constructor failed, as glibc's <c>dlopen</c> does after a failure: those
@@ -67,7 +92,7 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
         var dependencies = doomed.SelectMany(r => program.Scope.DependenciesOf(r.Index)).Distinct().Select(i => program[i]).ToList();
         try
         {
-            Unload([.. doomed.OrderByDescending(_constructed.IndexOf)]);
+            Unload(InDestructionOrder(doomed));
             foreach (var dependency in dependencies.Where(d => d.Unloadable))
             {
                 Unload(Collect(dependency));
@@ -164,8 +189,15 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
         }
     }
 
-    /// <summary>The library's <c>__cxa_atexit</c> handlers, last registered first, then <c>__wasm_call_dtors</c>; once.</summary>
-    private void RunDestructors(ModuleRecord record)
+    /// <summary>
+    /// The library's <c>__cxa_atexit</c> handlers, last registered first, then its <c>__wasm_call_dtors</c>; once.
+    /// <c>__wasm_call_dtors</c> is never a per-module function (wasm-ld does not synthesize it): it is the exit cleanup
+    /// of a libc inside the module (<c>atexit</c> handlers, then the <c>stdio</c> flush), right for a library that
+    /// brings its own libc. Not for <paramref name="exiting"/>, the program's libc whose <c>exit</c> is running the
+    /// loader's handler: it runs its cleanup itself once the handler returns, and running it from here would run the
+    /// program's remaining handlers early and flush <c>stdio</c> before the other libraries' destructors print.
+    /// </summary>
+    private void RunDestructors(ModuleRecord record, ModuleRecord? exiting = null)
     {
         if (record.DestructorsRun)
         {
@@ -184,7 +216,7 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
             }
         }
 
-        if (record.Instance?.GetFunction("__wasm_call_dtors") is { } dtors)
+        if (record != exiting && record.Instance?.GetFunction(WellKnownSymbols.CallDtors) is { } dtors)
         {
             Call(record, dtors, "destructor (__wasm_call_dtors)");
         }
@@ -207,7 +239,7 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
     /// A library's <c>__cxa_atexit</c>: records its handler against that library, whatever <c>dso</c> it passes:
     /// clang's <c>__dso_handle</c> is internal to each module, so the import a call arrives through is what identifies it.
     /// </summary>
-    public static Function? AtExitFunction(Store store, ProgramState state, ModuleRecord record, string name) => name != "__cxa_atexit" ? null
+    public static Function? AtExitFunction(Store store, ProgramState state, ModuleRecord record, string name) => name != WellKnownSymbols.CxaAtexit ? null
         : state.Memory.Is64Bit // the memory exists before any library is instantiated; wasm64 passes 64-bit pointers
             ? HostFunctions.Create(store, (long function, long argument, long dso) => Register(record, function, argument))
             : HostFunctions.Create(store, (int function, int argument, int dso) => Register(record, function, argument));
@@ -219,38 +251,87 @@ internal sealed class Lifecycle(LinkedProgram program, Store store, Action<strin
     }
 
     /// <summary>
-    /// Makes the main's <c>exit</c> run the destructors of every library still loaded, as glibc's <c>_dl_fini</c> does:
-    /// a handler registered through the main's own <c>__cxa_atexit</c> before <c>_start</c> runs the main's
-    /// constructors, so it runs after the main's destructors and before libc flushes <c>stdout</c>. Libraries go in
-    /// reverse constructor order. A main that does not export <c>__cxa_atexit</c> gives the loader no way in: its
-    /// libraries' destructors then run only at <c>dlclose</c>.
+    /// Makes the program's <c>exit</c> run the destructors of every library still loaded, as glibc's <c>_dl_fini</c>
+    /// does: a handler registered through the program's <c>__cxa_atexit</c> — the main's own when it defines one (its
+    /// <c>exit</c> is its own libc's), otherwise the global scope's definition, as the main's import of it resolves (a
+    /// <c>libc.so</c>'s) — once <paramref name="candidate"/>, its module, can take it: a library right after its own
+    /// constructors (they may set up what its <c>__cxa_atexit</c> uses), the main before its constructors. Either way
+    /// it comes before everything the main's constructors and <c>main</c> register, so at exit it runs after their
+    /// handlers and before libc flushes its streams. Libraries go in reverse constructor order. Without such a
+    /// <c>__cxa_atexit</c> the loader has no way in: library destructors then run only at <c>dlclose</c>.
     /// </summary>
-    public void RegisterExitHandler(ModuleRecord main)
+    private void RegisterExitHandler(ModuleRecord candidate)
     {
-        if (_exitHandlerRegistered || program.Plan.Kind != MainKind.Fixed
-            || main.Instance!.GetFunction("__cxa_atexit") is not { } register
-            || !HostFunctions.Signature(register).Equals(WellKnownSymbols.LoaderProvided["__cxa_atexit"]))
+        if (_exitModule is { IsLoaded: true } || ExitModule() != candidate.Index
+            || candidate.Instance?.GetFunction(WellKnownSymbols.CxaAtexit) is not { } register)
         {
             return;
         }
 
-        var handler = HostFunctions.Create(store, (int _) => RunDestructorsAtExit());
+        // void (*)(void *): the pointer is as wide as the program's __cxa_atexit says.
+        var signature = HostFunctions.Signature(register);
+        var handler = signature.Equals(WellKnownSymbols.LoaderProvided[WellKnownSymbols.CxaAtexit])
+            ? HostFunctions.Create(store, (int _) => RunDestructorsAtExit(candidate))
+            : signature.Equals(WellKnownSymbols.LoaderProvided64[WellKnownSymbols.CxaAtexit])
+                ? HostFunctions.Create(store, (long _) => RunDestructorsAtExit(candidate))
+                : null;
+        if (handler is null)
+        {
+            return;
+        }
+
         var slot = program.TakeSlot();
         program.State.Table.SetElement(slot, handler);
-        _exitHandlerRegistered = true;
-        register.Invoke((int)slot, 0, 0);
+        _exitModule = candidate;
+        trace?.Invoke($"exit: library destructors registered with {candidate.Name}'s __cxa_atexit");
+        Call(candidate, register, "__cxa_atexit (registering the library destructors' exit handler)", slot, 0, 0);
     }
 
-    private void RunDestructorsAtExit()
+    /// <summary>The module that defines the program's <c>__cxa_atexit</c>: the main when it exports one, otherwise the
+    /// global scope's definition; null for none.</summary>
+    private int? ExitModule()
     {
+        if (program.Plan.Main is { } main
+            && main.Module.Exports.Any(e => e.Name == WellKnownSymbols.CxaAtexit && e.Kind == Format.ExternalKind.Function))
+        {
+            return main.Index;
+        }
+
+        return program.Scope.LookupDefault(WellKnownSymbols.CxaAtexit) is { Symbol.Kind: SymbolKind.Function } definition
+            ? definition.Provider
+            : null;
+    }
+
+    private void RunDestructorsAtExit(ModuleRecord exitModule)
+    {
+        // Only the program's exit: a dlclose of that libc runs its handlers too (this one among them), and that is no exit.
+        if (exitModule != _exitModule || exitModule.State != ModuleState.Live)
+        {
+            return;
+        }
+
         trace?.Invoke("exit: running library destructors");
         while (_constructed.Count > 0)
         {
-            var record = _constructed[^1];
-            _constructed.RemoveAt(_constructed.Count - 1);
-            if (record.State == ModuleState.Live)
+            var order = InDestructionOrder(_constructed);
+            foreach (var record in order)
             {
-                RunDestructors(record);
+                // One that a destructor unloaded (dlclose) is gone from the list already.
+                if (!_constructed.Remove(record))
+                {
+                    continue;
+                }
+
+                if (record.State == ModuleState.Live)
+                {
+                    RunDestructors(record, exitModule);
+                }
+
+                // A destructor opened a library: order again, so that it goes first, as the most recently constructed.
+                if (_constructed.Count > 0 && !order.Contains(_constructed[^1]))
+                {
+                    break;
+                }
             }
         }
     }

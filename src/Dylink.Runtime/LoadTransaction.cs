@@ -531,11 +531,12 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
     /// <summary>
     /// Runs the constructors (<c>__wasm_call_ctors</c> or <c>_initialize</c>), dependencies first, after the commit: a
     /// constructor may <c>dlopen</c>, <c>dlsym</c> and <c>dlclose</c>, and sees this load's modules. Each module is
-    /// <see cref="ModuleState.Live"/> once its own constructor returned; <paramref name="constructed"/> hears of it
-    /// (the order destructors run in reverse).
+    /// <see cref="ModuleState.Live"/> once its own constructor returned; <paramref name="constructing"/> hears of each
+    /// module before its constructor runs (or, for a command main, before <c>_start</c> will run it), and
+    /// <paramref name="constructed"/> of each library after (the order destructors run in reverse).
     /// </summary>
     /// <exception cref="LoadException">A constructor trapped; the modules constructed before it are live.</exception>
-    public void Construct(Action<ModuleRecord> constructed)
+    public void Construct(Action<ModuleRecord> constructing, Action<ModuleRecord> constructed)
     {
         foreach (var record in NewModules)
         {
@@ -545,6 +546,7 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
         foreach (var index in plan.ConstructorOrder)
         {
             var record = state.Modules[index];
+            constructing(record);
             if (!(record.Planned.IsMain && plan.MainRunsOwnConstructors))
             {
                 var hasCtors = record.Planned.Module.Exports.Any(e => e.Name == WellKnownSymbols.CallCtors);

@@ -154,9 +154,13 @@ public partial class BinutilsHabitsTests
         [("precompile", "1")] = () => CliRunner.Run("precompile", "--cahce", "x", Lib).Code,
         [("precompile", "2")] = () => WithCache(cache => CliRunner.Run("precompile", "--cache", cache, "nope.so").Code),
         [("precompile", "70")] = () => WithCache(cache => Failing("precompile", "--cache", cache, Lib)),
+        [("exports", "0")] = () => CliRunner.Run("exports", Lib).Code,
+        [("exports", "1")] = () => CliRunner.Run("exports", "--nmaes", Lib).Code,
+        [("exports", "2")] = () => CliRunner.Run("exports", "nope.so").Code,
+        [("exports", "70")] = () => Failing("exports", Lib),
     };
 
-    public static TheoryData<string> HelpCommands() => ["run", "ldd", "readelf", "nm", "precompile"];
+    public static TheoryData<string> HelpCommands() => ["run", "ldd", "readelf", "nm", "precompile", "exports"];
 
     [Theory]
     [MemberData(nameof(HelpCommands))]

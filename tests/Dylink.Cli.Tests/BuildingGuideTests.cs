@@ -135,7 +135,7 @@ public partial class DocsTests(ITestOutputHelper output)
     }
 
     /// <summary>A <c>$D</c> for the page's commands: this build's dylink.dll, run as a reader runs the built dylink.</summary>
-    private static string WriteDylinkScript(string directory)
+    internal static string WriteDylinkScript(string directory)
     {
         var dll = typeof(DylinkCommand).Assembly.Location;
         var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";

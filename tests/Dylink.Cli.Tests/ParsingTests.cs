@@ -16,6 +16,9 @@ public class ParsingTests
           readelf     Show a module's file header, sections, dylink.0 metadata and symbols
           nm          List the symbols modules define and need
           precompile  Compile modules into the compiled-code cache that run --cache reads
+          cc          Compile and link C for Dylink with your clang: side modules (-shared) and PIE mains, with libc.so
+          c++         The same for C++: side modules, and non-PIE mains with the static C++ runtime
+          exports     Print the -Wl,--export= flags a non-PIE main needs for a set of libraries
 
         """;
 
@@ -52,7 +55,7 @@ public class ParsingTests
     public void UnknownCommand_IsNamed_WithASuggestionAndTheCommands(string word, string line)
     {
         var (code, stdout, stderr) = CliRunner.Run(word, "x");
-        Assert.Equal(line + "\nCommands: run, ldd, readelf, nm, precompile\nTry 'dylink --help' for more information.\n", stderr);
+        Assert.Equal(line + "\nCommands: run, ldd, readelf, nm, precompile, cc, c++, exports\nTry 'dylink --help' for more information.\n", stderr);
         Assert.Equal(("", 1), (stdout, code));
     }
 
@@ -60,7 +63,7 @@ public class ParsingTests
     public void UnknownRootOption_IsNamed()
     {
         var (code, _, stderr) = CliRunner.Run("--hepl");
-        Assert.Equal("dylink: unknown option '--hepl'; did you mean '--help'?\nUsage: dylink COMMAND [options] [ARGS...]; commands: run, ldd, readelf, nm, precompile\nTry 'dylink --help' for more information.\n", stderr);
+        Assert.Equal("dylink: unknown option '--hepl'; did you mean '--help'?\nUsage: dylink COMMAND [options] [ARGS...]; commands: run, ldd, readelf, nm, precompile, cc, c++, exports\nTry 'dylink --help' for more information.\n", stderr);
         Assert.Equal(1, code);
     }
 

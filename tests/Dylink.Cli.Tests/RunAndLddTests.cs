@@ -4,6 +4,9 @@ namespace Dylink.Cli.Tests;
 
 public class RunAndLddTests
 {
+    /// <summary>The directory searched last: the checkout's kit (the default library directory, where libc.so is).</summary>
+    private static readonly string KitLibraries = Path.Combine(Fixtures.RepoRoot, "kit", "sysroot", "lib", "wasm32-wasi");
+
     // The imports every position-independent module has, for the hand-written modules below.
     private const string PicImports = """
         (import "env" "memory" (memory 1)) (import "env" "__indirect_function_table" (table 0 funcref))
@@ -37,7 +40,7 @@ public class RunAndLddTests
         var (code, _, stderr) = CliRunner.Run("run", "-l", "libnope.so", Fixtures.PathOf("host-libc.wasm"));
         Assert.Equal(127, code);
         // Symbols are not resolved while libraries are missing: that would only add noise.
-        Assert.Equal($"dylink: libnope.so: library not found (requested by -l); searched: {Fixtures.BinDir}\n", stderr);
+        Assert.Equal($"dylink: libnope.so: library not found (requested by -l); searched: {Fixtures.BinDir}, {KitLibraries}\n", stderr);
     }
 
     [Fact]
@@ -327,8 +330,8 @@ public class RunAndLddTests
         Assert.Contains("undefined symbol: gone\t(main.wasm)", lines);
         Assert.Contains("undefined symbol: printf\t(libhello.so)", lines);
         Assert.Equal(
-            $"dylink: libgone.so: library not found (needed by main.wasm); searched: {dir}\n"
-            + $"dylink: libnope.so: library not found (requested by -l); searched: {dir}\n",
+            $"dylink: libgone.so: library not found (needed by main.wasm); searched: {dir}, {KitLibraries}\n"
+            + $"dylink: libnope.so: library not found (requested by -l); searched: {dir}, {KitLibraries}\n",
             stderr);
     }
 

@@ -75,6 +75,26 @@ public sealed class LimitsAndSandboxTests : IDisposable
     }
 
     [Fact]
+    public void DefaultLibraryPath_IsSearchedLast_AndIsInsideEverySandbox()
+    {
+        var system = Directory.CreateDirectory(Path.Combine(_dir, "system")).FullName;
+        var own = Directory.CreateDirectory(Path.Combine(_dir, "own")).FullName;
+        var library = Wasmtime.Module.ConvertText(Side(""));
+        File.WriteAllBytes(Path.Combine(system, "libc.so"), library);
+        File.WriteAllBytes(Path.Combine(system, "libx.so"), library);
+        File.WriteAllBytes(Path.Combine(own, "libx.so"), library);
+        var options = new LinkOptions { SearchPaths = [own], DefaultLibraryPath = [system], AllowedDirectories = [own] };
+
+        // As ld.so's /usr/lib: found there when nothing earlier has it, never ahead of the program's own directories.
+        var plan = LinkPlanner.PlanHosted(options with { Libraries = ["libc.so", "libx.so"] });
+        Assert.Equal([Path.Combine(system, "libc.so"), Path.Combine(own, "libx.so")], plan.Modules.Select(m => m.Path));
+        // And listed last among the places searched.
+        Assert.Equal(
+            $"libnone.so: library not found (requested by -l); searched: {own}, {system}",
+            Assert.Single(Fails(() => LinkPlanner.PlanHosted(options with { Libraries = ["libnone.so"] })).Errors));
+    }
+
+    [Fact]
     public void RealPath_FollowsLinksAndDotDot()
     {
         var target = Directory.CreateDirectory(Path.Combine(_dir, "target")).FullName;

@@ -365,4 +365,32 @@ public class ProgramScopeTests
         Assert.Equal("liba.so", running.Name(running.Scope.LookupDefault("f")));
         Assert.Equal(a, running.Scope.FindLoaded("liba.so"));
     }
+
+    [Fact]
+    public void DestructionOrder_IsTheGivenOrder_ExceptThatDependentsGoBeforeTheirProviders()
+    {
+        // liblazy.so, opened first, binds lazily to libp.so, opened later: reverse constructor order would destroy
+        // libp.so first, while liblazy.so's destructors may still call it.
+        var source = new InMemorySource()
+            .Add("libbase.so", Side(""))
+            .Add("liblazy.so", Side(""))
+            .Add("libp.so", Side(Function("p")))
+            .Add("libother.so", Side(""))
+            .Add("libx.so", Side("""(import "env" "y" (func (result i32)))""" + Function("x")))
+            .Add("liby.so", Side("""(import "env" "x" (func (result i32)))""" + Function("y")));
+        var running = Running.Hosted(source, "libbase.so");
+        var lazy = running.Open("liblazy.so");
+        var p = running.Open("libp.so", global: true);
+        var other = running.Open("libother.so");
+        Assert.Equal([other, p, lazy], running.Scope.DestructionOrder([other, p, lazy]));
+        running.Scope.AddDependency(lazy, p);
+        Assert.Equal([other, lazy, p], running.Scope.DestructionOrder([other, p, lazy]));
+
+        // A cycle (each bound to the other) is cut at the first of it in the given order, which stays.
+        source.Add("libcycle.so", Side("", needed: "\"libx.so\" \"liby.so\""));
+        running.Open("libcycle.so");
+        var (x, y) = (running.IndexOf("libx.so"), running.IndexOf("liby.so"));
+        Assert.Equal([x, y], running.Scope.DestructionOrder([x, y]));
+        Assert.Equal([y, x], running.Scope.DestructionOrder([y, x]));
+    }
 }

@@ -24,16 +24,6 @@ public class ResolutionTests
     }
 
     [Fact]
-    public void ModuleLocalAbiExports_NeverEnterTheGlobalScope()
-    {
-        var source = new InMemorySource()
-            .Add("liba.so", Side("""(func (export "__wasm_call_ctors")) (func (export "__wasm_apply_data_relocs"))""", needed: "\"libb.so\""))
-            .Add("libb.so", Side("""(import "env" "__wasm_call_ctors" (func $c)) (func (export "__wasm_call_ctors"))"""));
-        var e = Assert.Throws<LinkException>(() => source.PlanHosted("liba.so"));
-        Assert.Equal<string>(["libb.so: undefined symbol: __wasm_call_ctors (function () -> nil)"], e.Errors);
-    }
-
-    [Fact]
     public void StrongDefinition_BeatsAnEarlierWeakOne()
     {
         // wasm-ld marks a weak definition by importing it from env as well as exporting it.

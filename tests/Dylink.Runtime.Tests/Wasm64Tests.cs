@@ -10,6 +10,21 @@ namespace Dylink.Runtime.Tests;
 /// </summary>
 public class Wasm64Tests
 {
+    /// <summary>A wasm64 library whose constructor registers a handler (noting 0x1_0000_0007) with <c>__cxa_atexit</c>.</summary>
+    internal const string Dtor64Library = """
+        (module
+          (@dylink.0 (mem-info (memory 0 0) (table 1 0)))
+          (import "env" "memory" (memory i64 0))
+          (import "env" "__indirect_function_table" (table $t i64 0 funcref))
+          (import "env" "__table_base" (global $tb i64))
+          (import "env" "__cxa_atexit" (func $atexit (param i64 i64 i64) (result i32)))
+          (import "env" "note" (func $note (param i64)))
+          (elem (table $t) (offset (global.get $tb)) func $handler)
+          (func $handler (param i64) (call $note (local.get 0)))
+          (func (export "__wasm_call_ctors")
+            (drop (call $atexit (global.get $tb) (i64.const 0x1_0000_0007) (i64.const 0)))))
+        """;
+
     [Theory]
     [InlineData("llvm19")]
     [InlineData("llvm22")]
@@ -172,19 +187,7 @@ public class Wasm64Tests
                 (module (@dylink.0 (mem-info (memory 0 0))) (import "env" "memory" (memory i64 0))
                   (import "env" "__indirect_function_table" (table i64 0 funcref)))
                 """)
-            .Add("libdtor64.so", """
-                (module
-                  (@dylink.0 (mem-info (memory 0 0) (table 1 0)))
-                  (import "env" "memory" (memory i64 0))
-                  (import "env" "__indirect_function_table" (table $t i64 0 funcref))
-                  (import "env" "__table_base" (global $tb i64))
-                  (import "env" "__cxa_atexit" (func $atexit (param i64 i64 i64) (result i32)))
-                  (import "env" "note" (func $note (param i64)))
-                  (elem (table $t) (offset (global.get $tb)) func $handler)
-                  (func $handler (param i64) (call $note (local.get 0)))
-                  (func (export "__wasm_call_ctors")
-                    (drop (call $atexit (global.get $tb) (i64.const 0x1_0000_0007) (i64.const 0)))))
-                """);
+            .Add("libdtor64.so", Dtor64Library);
         var noted = new List<long>();
         using var linker = new DynamicLinker();
         linker.DefineFunction("note", (long value) => noted.Add(value));

@@ -1,0 +1,1 @@
+#include <__macro_PAGESIZE.h>

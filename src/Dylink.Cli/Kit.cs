@@ -1,0 +1,37 @@
+namespace Dylink.Cli;
+
+/// <summary>
+/// Where the toolchain kit's sysroot is (kit/README.md): <c>libc.so</c>, the start files and the headers that
+/// <c>dylink cc</c> compiles and links against, and whose <c>lib/wasm32-wasi</c> is the loader's default library
+/// directory, as <c>/usr/lib</c> is ld.so's.
+/// </summary>
+internal static class Kit
+{
+    private static readonly Lazy<string?> Found = new(Find);
+
+    /// <summary>The sysroot: <c>DYLINK_SYSROOT</c>, else the copy shipped next to dylink (<c>kit/sysroot</c> in the
+    /// tool's directory), else the <c>kit/sysroot</c> of the checkout dylink runs from; null when there is none.</summary>
+    public static string? Sysroot => Found.Value;
+
+    /// <summary>The directory of <c>libc.so</c>, searched for libraries last; null without a kit.</summary>
+    public static string? LibraryDirectory => Sysroot is { } sysroot ? Path.Combine(sysroot, "lib", "wasm32-wasi") : null;
+
+    private static string? Find()
+    {
+        if (Environment.GetEnvironmentVariable("DYLINK_SYSROOT") is { Length: > 0 } fromEnvironment)
+        {
+            return Path.GetFullPath(fromEnvironment);
+        }
+
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "kit", "sysroot");
+            if (File.Exists(Path.Combine(candidate, "lib", "wasm32-wasi", "libc.so")))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+}
