@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packs the library (Dylink, Dylink.Linking, Dylink.Format) and the dylink .NET tool from the Release build, installs
+# Packs the library (Dylink, Dylink.Linking, Dylink.Format) and the dylink .NET tool (Native AOT on linux-x64), installs
 # the tool from the local package folder into a temporary tool path, and runs it as a user would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,12 +10,37 @@ trap 'rm -rf "$packages" "$tools" "$cache"' EXIT
 for project in src/Dylink.Format src/Dylink.Linking src/Dylink.Runtime src/Dylink.Cli; do
   dotnet pack "$project" -c Release --no-build -o "$packages" >/dev/null
 done
+# The tool's runtime-specific packages (the package above only points to them): Native AOT for linux-x64 (a few minutes
+# on two cores) and the framework-dependent fallback for every other platform. The installed tool is the AOT one.
+dotnet pack src/Dylink.Cli -c Release -r linux-x64 -o "$packages" >/dev/null
+dotnet pack src/Dylink.Cli -c Release -r any -o "$packages" >/dev/null
 ls "$packages"
 NUGET_PACKAGES=$cache dotnet tool install Dylink.Tool --tool-path "$tools" --add-source "$packages" --version "$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)" >/dev/null
 "$tools/dylink" --version
+# On linux-x64 the install must pick the Native AOT package, not the framework-dependent fallback.
+if [[ $(uname -sm) == "Linux x86_64" && $(readlink "$tools/dylink") != *dylink.tool.linux-x64* ]]; then
+  echo "the installed tool is not the linux-x64 (Native AOT) package: $(readlink "$tools/dylink")"; exit 1
+fi
 expected=$'hello from libhello.so: x=5 ready=1\nhost: side_hello(5) returned 40'
 actual=$("$tools/dylink" run examples/hello/host.wasm)
 if [[ "$actual" != "$expected" ]]; then
   echo "the installed tool printed:"; echo "$actual"; exit 1
 fi
 echo "installed tool runs examples/hello"
+
+# The installed tool is Native AOT, which the test suite (JIT, in-process) does not run: it runs the end-to-end
+# matrices too (every main.wasm prints exactly expected.txt and exits with expected-exit.txt, or 0).
+out=$(mktemp)
+failed=0
+for dir in tests/fixtures/bin/{e2e,dl,real,cxx}/*/; do
+  want=0
+  [[ -f $dir/expected-exit.txt ]] && want=$(tr -d '[:space:]' < "$dir/expected-exit.txt")
+  code=0
+  "$tools/dylink" run "$dir/main.wasm" > "$out" 2>/dev/null || code=$?
+  if [[ $code != "$want" ]] || ! cmp -s "$out" "$dir/expected.txt"; then
+    echo "the installed tool fails $dir (exit $code, expected $want)"; failed=1
+  fi
+done
+rm -f "$out"
+((failed == 0)) && echo "installed tool runs the end-to-end matrices"
+exit $failed

@@ -8,7 +8,7 @@ namespace Dylink.Benchmarks;
 /// Issue 16's fresh-process measures: what a user pays for <c>dylink run</c> as a new process, against node running
 /// emscripten 3.1.6's build of the same C. (a) the hello example with a warm <c>--cache</c>; (b) a main that dlopens K
 /// small libraries (K = 1 and 100), whose difference / 99 is the cost of one more library in a fresh process, warm and
-/// cold. The dylink side runs the Release build (<c>dotnet dylink.dll</c>) and the ReadyToRun publish (the apphost).
+/// cold. The dylink side runs the Release build (<c>dotnet dylink.dll</c>), the ReadyToRun publish and the Native AOT one.
 /// Every variant runs once per round and the rounds rotate the order, so a burst of load on this shared machine hits
 /// all variants alike; medians and minimums are reported.
 /// </summary>
@@ -197,22 +197,27 @@ internal static class FreshScenarios
         }
     }
 
-    // The Release build (framework-dependent, JIT) and, when this runtime has a RID, the ReadyToRun publish the Cli
-    // project makes for any RID-specific publish (its PublishReadyToRun condition).
+    // The Release build (framework-dependent, JIT) and, when this runtime has a RID, the two precompiled publishes: the
+    // Native AOT one (the Cli project's default for a RID publish, what the linux-x64 tool package holds) and ReadyToRun.
     private static List<(string Name, string[] Command)> BuildDylink(string root, string dir, Dictionary<string, string> notes)
     {
         var project = Path.Combine(root, "src", "Dylink.Cli");
         Workload.Tool(root, ["dotnet", "build", project, "-c", "Release", "-nologo", "-v", "q"]);
         var list = new List<(string, string[])> { ("jit", ["dotnet", Path.Combine(project, "bin", "Release", "net10.0", "dylink.dll")]) };
-        var r2r = Path.Combine(dir, "r2r");
-        try
+        // AOT is the project's own setting (a global -p:PublishAot=true would turn the AOT analyzers on in the libraries too).
+        foreach (var (name, setting) in new[] { ("r2r", new[] { "-p:PublishAot=false" }), ("aot", []) })
         {
-            Workload.Tool(root, ["dotnet", "publish", project, "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier, "-nologo", "-v", "q", "-o", r2r]);
-            list.Add(("r2r", [Path.Combine(r2r, OperatingSystem.IsWindows() ? "dylink.exe" : "dylink")]));
-        }
-        catch (InvalidOperationException e)
-        {
-            notes["fresh_r2r_skipped"] = "dotnet publish -r failed: " + e.Message.Split('\n')[0];
+            var output = Path.Combine(dir, name);
+            try
+            {
+                Workload.Tool(root, ["dotnet", "publish", project, "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier, .. setting,
+                    "-nologo", "-v", "q", "-o", output]);
+                list.Add((name, [Path.Combine(output, OperatingSystem.IsWindows() ? "dylink.exe" : "dylink")]));
+            }
+            catch (InvalidOperationException e)
+            {
+                notes[$"fresh_{name}_skipped"] = "dotnet publish -r failed: " + e.Message.Split('\n')[0];
+            }
         }
 
         return list;

@@ -35,7 +35,7 @@ internal static class RunCommand
         var preload = new Option<string[]>("--preload") { Description = "Load LIB first and put it ahead of every other module, the main included, in lookup order, so it interposes (repeatable).", HelpName = "LIB" };
         var dirs = new Option<string[]>("--dir") { Description = "Give the guest access to host directory HOST, seen as GUEST (default: the same path) (repeatable).", HelpName = "HOST[::GUEST]" };
         var env = new Option<string[]>("--env") { Description = "Set an environment variable for the guest; NAME alone passes the host's value, as wasmtime does (repeatable).", HelpName = "NAME[=VALUE]" };
-        var debug = new Option<string>("--debug") { Description = "Trace loading to stderr: libs, bindings, symbols or all (also DYLINK_DEBUG).", HelpName = "LIST" };
+        var debug = new Option<string>("--debug") { Description = "Trace loading to stderr: libs, bindings, symbols, all, or timing (also DYLINK_DEBUG).", HelpName = "LIST" };
         var maxMemory = NumberOptions.Whole("--max-memory", "Most linear memory the program may use, in bytes.", "BYTES", "a number of bytes", 0, long.MaxValue);
         var maxLibraries = NumberOptions.Whole("--max-libraries", "Most modules the program may load, the main included.", "N", "a whole number", 1, int.MaxValue);
         var maxTable = NumberOptions.Whole("--max-table", "Most function-table elements the program may have.", "N", "a whole number", 0, uint.MaxValue);
@@ -124,6 +124,8 @@ internal static class RunCommand
                 return DylinkCommand.UsageError;
             }
 
+            var timer = (trace & DebugTrace.Timing) != 0 ? new StepTimer(line => stderr.WriteLine($"dylink: {line}")) : null;
+            timer?.Step("command line parsed");
             var cacheDirectory = CacheDirectory(parse.GetValue(cache), stderr);
             if (cacheDirectory is { Usable: false })
             {
@@ -154,12 +156,15 @@ internal static class RunCommand
                 return DylinkCommand.UsageError;
             }
 
+            timer?.Restart();
             var plan = PlanOrReport(mainPath, options, stderr, out var code);
             if (plan is null)
             {
                 progress?.Dispose();
                 return code;
             }
+
+            timer?.Step("planned");
 
             try
             {
@@ -177,6 +182,7 @@ internal static class RunCommand
                     ? Invoke(linker, mainPath, function, guestArgs, stdout, stderr)
                     : linker.RunMain();
                 stdout.Flush();
+                timer?.Step("done");
                 return exit;
             }
             catch (Exception e) when (e is TimeoutException or DylinkException or WasmtimeException)

@@ -89,7 +89,7 @@ internal sealed partial class PlanContext(ModuleList modules, int mainIndex, Mai
             return;
         }
 
-        _symbols = scope.Global.Clone();
+        _symbols = scope.Global.Overlay();
         var closure = new List<int> { root!.Value };
         for (var i = 0; i < closure.Count; i++)
         {

@@ -13,6 +13,8 @@ public sealed class SymbolTable
 {
     private readonly Dictionary<string, Definition> _definitions = new(StringComparer.Ordinal);
     private readonly List<string> _interpositions = [];
+    // An overlay's underlying table (Overlay): read through, never written.
+    private readonly SymbolTable? _base;
 
     /// <summary>Definitions that lost to an earlier one, as readable lines (shown by <c>ldd</c> and the debug trace).</summary>
     public IReadOnlyList<string> Interpositions => _interpositions;
@@ -30,7 +32,7 @@ public sealed class SymbolTable
             }
 
             var incoming = new Definition(provider, symbol);
-            if (!_definitions.TryGetValue(symbol.Name, out var existing))
+            if (!TryLookup(symbol.Name, out var existing))
             {
                 _definitions.Add(symbol.Name, incoming);
             }
@@ -82,7 +84,9 @@ public sealed class SymbolTable
     }
 
     /// <summary>A copy that later additions to either table do not affect.</summary>
-    public SymbolTable Clone() => new(new Dictionary<string, Definition>(_definitions, StringComparer.Ordinal));
+    public SymbolTable Clone() => _base is null
+        ? new(new Dictionary<string, Definition>(_definitions, StringComparer.Ordinal))
+        : new(All.ToDictionary(d => d.Symbol.Name, StringComparer.Ordinal));
 
     /// <summary>An empty table.</summary>
     public SymbolTable()
@@ -91,6 +95,17 @@ public sealed class SymbolTable
 
     // The dictionary copy constructor copies the hashed buckets as they are, without hashing every name again.
     private SymbolTable(Dictionary<string, Definition> definitions) => _definitions = definitions;
+
+    private SymbolTable(SymbolTable underlying) => _base = underlying;
+
+    /// <summary>
+    /// A table that holds this one's definitions without copying them: lookups read through to this table, additions
+    /// stay in the overlay. What a <c>dlopen</c>'s plan resolves against (the global scope, then the opened library's
+    /// closure), so that planning costs in proportion to the opened modules, not to every symbol of the program
+    /// (<see cref="Clone"/> copied them all for each <c>dlopen</c>). This table must not change while the overlay is used.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This table is an overlay itself.</exception>
+    public SymbolTable Overlay() => _base is null ? new(this) : throw new InvalidOperationException("an overlay of an overlay is not supported");
 
     /// <summary>
     /// The definition that wins among <paramref name="definitions"/> given in lookup order, by <see cref="ShouldReplace"/>;
@@ -115,6 +130,12 @@ public sealed class SymbolTable
     /// candidate itself and recomputes one name's <see cref="Winner"/> when a module comes or goes.</summary>
     internal void Set(string name, Definition? definition)
     {
+        if (_base is not null)
+        {
+            // Removing a name the underlying table holds would need a tombstone; overlays are only ever added to.
+            throw new InvalidOperationException("an overlay symbol table is only added to");
+        }
+
         if (definition is null)
         {
             _definitions.Remove(name);
@@ -126,10 +147,14 @@ public sealed class SymbolTable
     }
 
     /// <summary>Finds the definition of <paramref name="name"/>.</summary>
-    public bool TryLookup(string name, out Definition definition) => _definitions.TryGetValue(name, out definition!);
+    public bool TryLookup(string name, out Definition definition) =>
+        // Not recursive (an overlay's base is never an overlay), so it stays as cheap as one dictionary lookup: dlsym's path.
+        _definitions.TryGetValue(name, out definition!) || (_base is not null && _base._definitions.TryGetValue(name, out definition!));
 
     /// <summary>Every definition, for tracing and <c>ldd</c>.</summary>
-    public IEnumerable<Definition> All => _definitions.Values;
+    public IEnumerable<Definition> All => _base is null
+        ? _definitions.Values
+        : [.. _base._definitions.Values.Where(d => !_definitions.ContainsKey(d.Symbol.Name)), .. _definitions.Values];
 }
 
 /// <summary>Formatting of symbol kinds and signatures in diagnostics.</summary>

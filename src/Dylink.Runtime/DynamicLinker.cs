@@ -41,6 +41,7 @@ public sealed class DynamicLinker : IDisposable
     private readonly GuestAbi _guestAbi;
     private readonly Timer? _ticks;
     private readonly Action<DynamicLinker>? _released;
+    private readonly StepTimer? _timer;
     private LoadedParts? _loaded;
     private ReloadWatcher? _watcher;
     // True while a load is between its start and its commit: its modules have indices nobody else knows yet, so a
@@ -78,9 +79,12 @@ public sealed class DynamicLinker : IDisposable
         _options = options;
         _released = released;
         _ownsEngine = engine is null;
+        _timer = (_options.Debug & DebugTrace.Timing) != 0 ? new StepTimer(_options.Trace ?? Console.Error.WriteLine) : null;
         // Opened (and its permissions checked) before the engine exists, so that a refusal leaves nothing to free.
         _modules = modules ?? new ModuleCache(ArtifactStore.Open(_options));
+        _timer?.Step("cache directory opened");
         _engine = engine ?? new Engine(EngineConfig(_options));
+        _timer?.Step("engine created");
         _store = new Store(_engine);
         // Tables: a module may define call tables besides its own (one per signature of its imports, CallTables), and
         // an unloaded instance keeps them in the store, so the table count grows faster than the instance count;
@@ -91,6 +95,7 @@ public sealed class DynamicLinker : IDisposable
             instances: _options.MaxInstances, tables: tables, memories: _options.MaxInstances);
         _wasi = new Linker(_engine);
         _wasi.DefineWasi();
+        _timer?.Step("store and WASI linker created");
         var epochChecks = NeedsEpochChecks(_options);
         _gate = new StoreGate(this, Release, epochChecks ? _engine.IncrementEpoch : null, _options.Timeout);
 
@@ -109,6 +114,8 @@ public sealed class DynamicLinker : IDisposable
             _store.SetEpochDeadlineCallback(_ => AtEpochCheck());
             _ticks = new Timer(_ => Tick(), null, TickMilliseconds, TickMilliseconds);
         }
+
+        _timer?.Step("loader functions defined");
     }
 
     internal static Config EngineConfig(DynamicLinkerOptions options)
@@ -189,7 +196,8 @@ public sealed class DynamicLinker : IDisposable
 
     private LoadedParts Loaded => _loaded ?? throw new InvalidOperationException("no program is loaded: call Load first");
 
-    private Action<string>? Trace => _options.Debug == DebugTrace.None ? null : _options.Trace ?? Console.Error.WriteLine;
+    // Timing alone turns on no other line (StepTimer writes its own).
+    private Action<string>? Trace => (_options.Debug & ~DebugTrace.Timing) == DebugTrace.None ? null : _options.Trace ?? Console.Error.WriteLine;
 
     /// <summary>Sets the WASI configuration (arguments, environment, preopened directories, standard streams).</summary>
     public void ConfigureWasi(WasiConfiguration configuration)
@@ -286,6 +294,7 @@ public sealed class DynamicLinker : IDisposable
         }
 
         _loaded = new LoadedParts(program, new Lifecycle(program, _store, Trace, Forget), new Rebinder(program, _store, Trace));
+        _timer?.Lap("commit");
         try
         {
             transaction.Construct(_loaded.Lifecycle.Constructing, _loaded.Lifecycle.Constructed);
@@ -295,6 +304,9 @@ public sealed class DynamicLinker : IDisposable
             _loaded = null;
             throw;
         }
+
+        _timer?.Lap("construct");
+        _timer?.Flush($"loaded {plan.Modules.Length} modules");
     }
 
     private LoadTransaction Prepare(LinkPlan plan, ProgramState state)
@@ -303,6 +315,7 @@ public sealed class DynamicLinker : IDisposable
             (record, name) => Lifecycle.AtExitFunction(_store, state, record, name), _modules, Filter(Trace), _options.Progress, LazyResolver)
         {
             CallTables = _options.CallTables,
+            Timer = _timer,
         };
         _preparing = true;
         try
@@ -324,6 +337,7 @@ public sealed class DynamicLinker : IDisposable
         var program = Program;
         var transaction = Prepare(plan, program.State);
         program.Scope.Commit(plan, global, transaction.SlotIndices);
+        _timer?.Lap("commit");
         try
         {
             transaction.Construct(Loaded.Lifecycle.Constructing, Loaded.Lifecycle.Constructed);
@@ -333,6 +347,8 @@ public sealed class DynamicLinker : IDisposable
             Loaded.Lifecycle.Abort(transaction.NewModules);
             throw;
         }
+
+        _timer?.Lap("construct");
 
         Trace?.Invoke($"opened {plan.Modules[plan.Root!.Value].Name}: {string.Join(", ", plan.NewModules.Select(m => m.Name))}");
         return program[plan.Root!.Value];
@@ -398,13 +414,16 @@ public sealed class DynamicLinker : IDisposable
         var record = program[main.Index];
         var start = record.Instance!.GetFunction(WellKnownSymbols.Start)
             ?? throw new LoadException(main.Name, $"{main.Name}: has no _start function to run (is it a command module?)");
+        _timer?.Step("calling _start");
         try
         {
             start.Invoke();
+            _timer?.Step("_start returned");
             return 0;
         }
         catch (WasmtimeException e) when (e is not TrapException && e.ExitCode is { } code)
         {
+            _timer?.Step("_start exited");
             return code;
         }
         catch (WasmtimeException e)
@@ -548,8 +567,11 @@ public sealed class DynamicLinker : IDisposable
         else
         {
             var planOptions = options ?? program.LinkOptions;
+            _timer?.Restart();
             var plan = LinkPlanner.PlanOpen(program.Scope, name, (mode & OpenMode.Lazy) != 0 ? planOptions with { LazyBinding = true } : planOptions);
+            _timer?.Lap("plan");
             root = plan.FirstNewModule < plan.Modules.Length ? Execute(plan, global) : program[plan.Root!.Value];
+            _timer?.Flush($"dlopen {name}");
         }
 
         // As in glibc, a successful RTLD_NOLOAD counts as a reference: it is closed like any other.

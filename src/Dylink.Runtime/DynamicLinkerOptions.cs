@@ -12,6 +12,9 @@ public enum DebugTrace
     Bindings = 2,
     /// <summary>Symbol resolution: interposed definitions.</summary>
     Symbols = 4,
+    /// <summary>Where the time goes: engine and store creation, each load's plan, compile, instantiate and construct
+    /// steps, in milliseconds since the program started (not part of <c>all</c>: its figures change from run to run).</summary>
+    Timing = 8,
 }
 
 /// <summary>Options of a <see cref="DynamicLinker"/>.</summary>
@@ -69,7 +72,7 @@ public sealed record DynamicLinkerOptions
     /// </summary>
     public bool CallTables { get; init; } = true;
 
-    /// <summary>Parses a <c>DYLINK_DEBUG</c> value such as <c>libs,bindings</c> (or <c>all</c>).</summary>
+    /// <summary>Parses a <c>DYLINK_DEBUG</c> value such as <c>libs,bindings</c> (or <c>all</c>, or <c>timing</c>).</summary>
     /// <exception cref="ArgumentException">An unknown word.</exception>
     public static DebugTrace ParseDebug(string? value)
     {
@@ -82,7 +85,8 @@ public sealed record DynamicLinkerOptions
                 "bindings" => DebugTrace.Bindings,
                 "symbols" => DebugTrace.Symbols,
                 "all" => DebugTrace.Libs | DebugTrace.Bindings | DebugTrace.Symbols,
-                _ => throw new ArgumentException($"unknown DYLINK_DEBUG word '{word}' (use libs, bindings, symbols or all)", nameof(value)),
+                "timing" => DebugTrace.Timing,
+                _ => throw new ArgumentException($"unknown DYLINK_DEBUG word '{word}' (use libs, bindings, symbols, all or timing)", nameof(value)),
             };
         }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Dylink.Format;
 using Wasmtime;
 
@@ -24,14 +26,26 @@ internal static class HostFunctions
     /// <c>FromCallback</c>, which converts values without boxing: a wasm → C# call then allocates nothing (the untyped
     /// path boxes every argument and result and goes through <c>DynamicInvoke</c>, about 10× slower).
     /// </summary>
-    private static Function? Typed(Store store, Delegate callback)
+    private static Function? Typed(Store store, Delegate callback) => callback switch
+    {
+        // The shapes the loader itself defines (GuestAbi's dlopen family), spelled out: Native AOT compiles only the
+        // generic instantiations it can see, so these stay typed in the AOT-compiled dylink too.
+        Action f => Function.FromCallback(store, f),
+        Func<int> f => Function.FromCallback(store, f),
+        Func<int, int> f => Function.FromCallback(store, f),
+        Func<int, int, int> f => Function.FromCallback(store, f),
+        Action<int> f => Function.FromCallback(store, f),
+        _ => RuntimeFeature.IsDynamicCodeSupported ? TypedByReflection(store, callback) : null,
+    };
+
+    /// <summary>Any other <c>Func</c>/<c>Action</c> over the four value types: the matching <c>FromCallback</c>
+    /// instantiated at run time (JIT only; ahead-of-time compiled code takes the untyped path instead).</summary>
+    [RequiresDynamicCode("instantiates Function.FromCallback for the delegate's type arguments")]
+    [UnconditionalSuppressMessage("Trimming", "IL2060", Justification = "FromCallback's type parameters carry no " +
+        "DynamicallyAccessedMembers requirement, and typeof(Function).GetMethods() keeps every public method of Function.")]
+    private static Function? TypedByReflection(Store store, Delegate callback)
     {
         var type = callback.GetType();
-        if (type == typeof(Action))
-        {
-            return Function.FromCallback(store, (Action)callback);
-        }
-
         if (!type.IsGenericType || !type.GetGenericArguments().All(TypedKinds.Contains))
         {
             return null;

@@ -58,6 +58,9 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
     /// <summary>Rewrite each module's calls of <c>env</c> imports through its call tables (<see cref="DynamicLinkerOptions.CallTables"/>).</summary>
     public bool CallTables { get; init; } = true;
 
+    /// <summary>Where <c>DYLINK_DEBUG=timing</c> records this load's compile and instantiate times, if on.</summary>
+    public StepTimer? Timer { get; init; }
+
     /// <summary>The records of the modules this load adds.</summary>
     public IEnumerable<ModuleRecord> NewModules => plan.NewModules.Select(m => state.Modules[m.Index]);
 
@@ -89,6 +92,8 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
                 _compiled[modules[i].Index] = compiled[i];
             }
 
+            Timer?.Lap("compile");
+
             GrowForwarding();
             if (plan.Root is null)
             {
@@ -101,6 +106,7 @@ internal sealed class LoadTransaction(LinkPlan plan, ProgramState state, Engine 
             }
 
             LoadModules();
+            Timer?.Lap("instantiate");
         }
         catch
         {

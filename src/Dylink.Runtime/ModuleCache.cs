@@ -104,6 +104,13 @@ internal sealed class ModuleCache(ArtifactStore? disk = null) : IDisposable
     /// <exception cref="LoadException">One of them does not compile (the first in plan order is reported).</exception>
     public Module[] CompileAll(Engine engine, IReadOnlyList<PlannedModule> modules, Action<CompileProgress>? progress = null, bool rewriteCalls = true)
     {
+        if (modules.Count == 1)
+        {
+            // The usual dlopen: no thread-pool round trip for one module (about a fifth of a cached load's cost).
+            progress?.Invoke(new CompileProgress(modules[0].Name, 1, 1));
+            return [Compile(engine, modules[0])];
+        }
+
         var compiled = new Module[modules.Count];
         var errors = new LoadException?[modules.Count];
         var started = 0;

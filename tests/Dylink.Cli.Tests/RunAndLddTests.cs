@@ -205,7 +205,7 @@ public class RunAndLddTests
     {
         var (code, _, stderr) = CliRunner.Run("run", "--debug", "everything", E2e("basics"));
         Assert.Equal(1, code);
-        Assert.Equal("dylink: unknown DYLINK_DEBUG word 'everything' (use libs, bindings, symbols or all)\n", stderr);
+        Assert.Equal("dylink: unknown DYLINK_DEBUG word 'everything' (use libs, bindings, symbols, all or timing)\n", stderr);
     }
 
     [Fact]
