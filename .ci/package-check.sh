@@ -28,6 +28,50 @@ if [[ "$actual" != "$expected" ]]; then
 fi
 echo "installed tool runs examples/hello"
 
+# The kit travels with the tool: the installed dylink finds libc.so in it for a dylink cc-built program, and its own
+# dylink cc rebuilds that program byte for byte.
+actual=$("$tools/dylink" run examples/hello-kit/host.wasm)
+if [[ "$actual" != "$expected" ]]; then
+  echo "the installed tool printed for examples/hello-kit:"; echo "$actual"; exit 1
+fi
+rebuilt=$(mktemp -d)
+DYLINK="$tools/dylink" examples/hello-kit/build.sh "$rebuilt"
+for f in host.wasm libhello.so; do
+  cmp "$rebuilt/$f" "examples/hello-kit/$f" || { echo "the installed dylink cc built another $f"; exit 1; }
+done
+rm -rf "$rebuilt"
+echo "installed tool runs examples/hello-kit and its dylink cc rebuilds it byte for byte"
+
+# A C# host that references the Dylink package gets the kit's libc.so in its output (docs/hosting.md) and loads a
+# dylink cc-built library with it.
+consumer=$(mktemp -d)
+cat > "$consumer/consumer.csproj" <<'XML'
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><Nullable>enable</Nullable><ImplicitUsings>enable</ImplicitUsings></PropertyGroup>
+  <ItemGroup><PackageReference Include="Dylink" Version="$(DylinkVersion)" /></ItemGroup>
+</Project>
+XML
+cat > "$consumer/Program.cs" <<'CS'
+using Dylink.Linking;
+using Dylink.Runtime;
+using var linker = new DynamicLinker();
+var kit = Path.Combine(AppContext.BaseDirectory, "kit", "lib", "wasm32-wasi");
+linker.LoadLibraries(new LinkOptions { Libraries = [args[0]], DefaultLibraryPath = [kit] });
+Console.WriteLine(linker.GetFunction<int, int>("side_hello")(5));
+CS
+version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)
+# Outside the checkout, so that its Directory.Build.props and central package versions do not apply.
+if ! NUGET_PACKAGES=$cache dotnet build "$consumer" -c Release -p:DylinkVersion="$version" --source "$packages" \
+    --source https://api.nuget.org/v3/index.json -o "$consumer/out" >"$consumer/build.log" 2>&1; then
+  cat "$consumer/build.log"; echo "a C# host of the Dylink package does not build"; exit 1
+fi
+[[ -f $consumer/out/kit/lib/wasm32-wasi/libc.so ]] || { echo "a host of the Dylink package has no kit/lib/wasm32-wasi/libc.so"; exit 1; }
+got=$(dotnet "$consumer/out/consumer.dll" "$PWD/examples/hello-kit/libhello.so")
+# The library's printf through the packaged libc.so (WASI's standard output is the host's), then the C# line.
+[[ $got == $'hello from libhello.so: x=5 ready=1\n40' ]] || { echo "the C# host printed: $got"; exit 1; }
+rm -rf "$consumer"
+echo "a C# host of the Dylink package loads a dylink cc-built library with the packaged libc.so"
+
 # The installed tool is Native AOT, which the test suite (JIT, in-process) does not run: it runs the end-to-end
 # matrices too (every main.wasm prints exactly expected.txt and exits with expected-exit.txt, or 0).
 out=$(mktemp)
