@@ -9,7 +9,7 @@ internal static class PrecompileCommand
     public static Command Create()
     {
         var paths = new Argument<string[]>("PATH") { Description = "A module, or a directory whose *.wasm and *.so files to compile (repeatable).", Arity = ArgumentArity.OneOrMore };
-        var cache = new Option<string?>("--cache") { Description = "The compiled-code cache to fill (also DYLINK_CACHE); give run the same one.", HelpName = "DIR" };
+        var cache = new Option<string?>("--cache") { Description = "The compiled-code cache to fill (also DYLINK_CACHE; default ~/.cache/dylink, which run reads too).", HelpName = "DIR" };
         var epochChecks = new Option<bool>("--for-watch-or-timeout") { Description = "Compile for runs with --watch or --timeout, whose code includes epoch checks." };
         var command = new Command("precompile", """
             Compile modules ahead of time into the compiled-code cache, so that a later run --cache with the same
@@ -27,10 +27,9 @@ internal static class PrecompileCommand
         command.SetAction(parse =>
         {
             var stderr = parse.InvocationConfiguration.Error;
-            var directory = parse.GetValue(cache) ?? Environment.GetEnvironmentVariable("DYLINK_CACHE");
-            if (string.IsNullOrEmpty(directory))
+            if (CacheLocation.Resolve(parse.GetValue(cache)) is not var (directory, _))
             {
-                stderr.WriteLine("dylink: precompile needs a cache directory: --cache DIR or DYLINK_CACHE");
+                stderr.WriteLine("dylink: precompile needs a cache directory: --cache DIR or DYLINK_CACHE (the default, ~/.cache/dylink, is off or unusable)");
                 return DylinkCommand.UsageError;
             }
 

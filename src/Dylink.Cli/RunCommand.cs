@@ -43,7 +43,7 @@ internal static class RunCommand
         var timeout = NumberOptions.Seconds("--timeout", "Stop the program after SECONDS (exit status 124).", "SECONDS");
         var sandbox = new Option<bool>("--library-sandbox") { Description = "Load libraries (dlopen included) only from the -L directories, DYLINK_LIBRARY_PATH and the main's directory: no '..', absolute path or symbolic link leading elsewhere." };
         var anyLibraryPath = new Option<bool>("--allow-any-library-path") { Description = "Let the guest's dlopen take host paths and load any file (by default it reaches the library search path and its --dir directories, through its own view)." };
-        var cache = new Option<string?>("--cache") { Description = "Keep compiled code in DIR for later runs (only you may write DIR; also DYLINK_CACHE).", HelpName = "DIR" };
+        var cache = new Option<string?>("--cache") { Description = "Keep compiled code in DIR for later runs (only you may write DIR; also DYLINK_CACHE; default ~/.cache/dylink; empty: none).", HelpName = "DIR" };
         var watch = new Option<bool>("--watch") { Description = "Reload a library when its file changes, while the program runs (libraries are loaded rebindable, so every cross-module call follows)." };
         var command = new Command("run", """
             Load a WASI preview1 command module and its libraries (its NEEDED list, then -l libraries), run the
@@ -342,13 +342,12 @@ internal static class RunCommand
     private static GuestDirectory GuestDirectoryOf(string dir) => dir.Split("::", 2) is [var host, var guest] ? new(host, guest) : new(dir, dir);
 
     /// <summary>
-    /// The compiled-code cache directory (<c>--cache</c>, else <c>DYLINK_CACHE</c>), created now so that one that
+    /// The compiled-code cache directory (<see cref="CacheLocation"/>), created now so that one named explicitly that
     /// cannot be is a one-line usage error (naming where it came from) rather than an exception while loading.
     /// </summary>
     private static (string Path, bool Usable)? CacheDirectory(string? option, TextWriter stderr)
     {
-        var (path, source) = option is not null ? (option, "--cache") : (Environment.GetEnvironmentVariable("DYLINK_CACHE"), "DYLINK_CACHE");
-        if (string.IsNullOrEmpty(path))
+        if (CacheLocation.Resolve(option) is not var (path, source))
         {
             return null;
         }

@@ -92,20 +92,41 @@ public sealed class PrecompileTests : IDisposable
     }
 
     [Fact]
-    public void WithoutACacheDirectory_IsAUsageError()
+    public void WithTheCacheTurnedOff_IsAUsageError()
     {
-        var saved = Environment.GetEnvironmentVariable("DYLINK_CACHE");
-        Environment.SetEnvironmentVariable("DYLINK_CACHE", null);
+        var (code, stdout, stderr) = CliRunner.Run("precompile", "--cache", "", Example);
+        Assert.Equal((1, ""), (code, stdout));
+        Assert.Equal("dylink: precompile needs a cache directory: --cache DIR or DYLINK_CACHE (the default, ~/.cache/dylink, is off or unusable)\n", stderr);
+    }
+
+    [Fact]
+    public void TheCacheDirectory_IsTheOptions_ElseDylinkCache_ElseTheUsersOwn()
+    {
+        var home = Directory.CreateTempSubdirectory("dylink-home-").FullName;
         try
         {
-            var (code, stdout, stderr) = CliRunner.Run("precompile", Example);
-            Assert.Equal(1, code);
-            Assert.Equal("", stdout);
-            Assert.Equal("dylink: precompile needs a cache directory: --cache DIR or DYLINK_CACHE\n", stderr);
+            Assert.Equal(("/c", "--cache"), CacheLocation.Resolve("/c", "/e", null, home));
+            Assert.Equal(("/e", "DYLINK_CACHE"), CacheLocation.Resolve(null, "/e", null, home));
+            Assert.Null(CacheLocation.Resolve(null, "", null, home));     // set but empty: off, as wasmtime's -C cache=n
+            Assert.Null(CacheLocation.Resolve("", "/e", null, home));
+            Assert.Equal((Path.Combine(home, ".cache", "dylink"), "default"), CacheLocation.Resolve(null, null, null, home));
+            Assert.Equal((Path.Combine(home, "xdg", "dylink"), "default"), CacheLocation.Resolve(null, null, Path.Combine(home, "xdg"), home));
+            Assert.Equal((Path.Combine(home, ".cache", "dylink"), "default"), CacheLocation.Resolve(null, null, "relative/xdg", home));
+            Assert.Null(CacheLocation.Resolve(null, null, null, null));    // no home: no default
+
+            // The default is created for its owner alone; one that others may write stays off instead of failing the run.
+            if (OperatingSystem.IsWindows())
+            {
+                return;
+            }
+
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(home, ".cache", "dylink")));
+            File.SetUnixFileMode(Path.Combine(home, ".cache", "dylink"), (UnixFileMode)0b111_111_111);
+            Assert.Null(CacheLocation.Resolve(null, null, null, home));
         }
         finally
         {
-            Environment.SetEnvironmentVariable("DYLINK_CACHE", saved);
+            Directory.Delete(home, recursive: true);
         }
     }
 
