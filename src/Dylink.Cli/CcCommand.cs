@@ -106,7 +106,7 @@ internal static class CcCommand
 
         if (Kit.Sysroot is not { } sysroot)
         {
-            error.WriteLine($"dylink {name}: the kit's sysroot is missing (looked for kit/sysroot next to dylink and in the checkout it runs from); set DYLINK_SYSROOT");
+            error.WriteLine($"dylink {name}: the kit's sysroot is missing: no lib/wasm32-wasi/libc.so in DYLINK_SYSROOT, or, without it, in a kit/sysroot next to dylink or in the checkout it runs from");
             return DylinkCommand.InternalError;
         }
 

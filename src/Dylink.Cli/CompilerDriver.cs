@@ -95,10 +95,13 @@ internal sealed class CompilerDriver
     private string Triple => ClangMajor >= 22 ? "wasm32-wasip1" : "wasm32-wasi";
 
     /// <summary>What <paramref name="args"/> asks for.</summary>
-    public static DriverAction ActionOf(IReadOnlyList<string> args) =>
-        Classify(args).Options.Any(CompileOnly.Contains) ? DriverAction.Compile
-        : Classify(args).Options.Contains("-shared") ? DriverAction.SharedLibrary
-        : DriverAction.Program;
+    public static DriverAction ActionOf(IReadOnlyList<string> args)
+    {
+        var options = Classify(args).Options.ToList();
+        return options.Any(CompileOnly.Contains) ? DriverAction.Compile
+            : options.Contains("-shared") ? DriverAction.SharedLibrary
+            : DriverAction.Program;
+    }
 
     /// <summary>The commands that do what <paramref name="args"/> (clang's arguments) asks, in order.</summary>
     /// <exception cref="LinkException">C++ program: a library on the line cannot be read (its needs decide the main's exports).</exception>

@@ -20,13 +20,14 @@ internal static class Kit
     {
         if (Environment.GetEnvironmentVariable("DYLINK_SYSROOT") is { Length: > 0 } fromEnvironment)
         {
-            return Path.GetFullPath(fromEnvironment);
+            // Named explicitly, it is the only candidate: one without libc.so is no kit (dylink cc says so).
+            return IsKit(fromEnvironment) ? Path.GetFullPath(fromEnvironment) : null;
         }
 
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             var candidate = Path.Combine(directory.FullName, "kit", "sysroot");
-            if (File.Exists(Path.Combine(candidate, "lib", "wasm32-wasi", "libc.so")))
+            if (IsKit(candidate))
             {
                 return candidate;
             }
@@ -34,4 +35,6 @@ internal static class Kit
 
         return null;
     }
+
+    private static bool IsKit(string sysroot) => File.Exists(Path.Combine(sysroot, "lib", "wasm32-wasi", "libc.so"));
 }
