@@ -108,7 +108,7 @@ internal sealed class ModuleCache(ArtifactStore? disk = null) : IDisposable
         {
             // The usual dlopen: no thread-pool round trip for one module (about a fifth of a cached load's cost).
             progress?.Invoke(new CompileProgress(modules[0].Name, 1, 1));
-            return [Compile(engine, modules[0])];
+            return [Compile(engine, modules[0], rewriteCalls)];
         }
 
         var compiled = new Module[modules.Count];

@@ -77,6 +77,24 @@ public class CallTableTests
         }
     }
 
+    [Fact]
+    public void WithCallTablesOff_EveryLoadCompilesModulesAsTheyAre_ALoadOfOneModuleToo()
+    {
+        var source = new InMemorySource()
+            .Add("libbase.so", Side("""(func (export "f") (result i32) (i32.const 1))"""))
+            .Add("libuser.so", Side("""(import "env" "f" (func $f (result i32))) (func (export "g") (result i32) (call $f))"""));
+        var plan = LinkPlanner.PlanHosted(new LinkOptions { Source = source, SearchPaths = [Dir], Libraries = ["libbase.so", "libuser.so"] });
+        using var engine = new Engine(DynamicLinker.EngineConfig(new DynamicLinkerOptions()));
+        using var cache = new ModuleCache();
+        var user = plan.Modules.Single(m => m.Name == "libuser.so");
+
+        bool Rewritten(Wasmtime.Module module) => module.Exports.Any(e => e.Name.StartsWith(CallTables.SetterPrefix, StringComparison.Ordinal));
+
+        Assert.False(Rewritten(cache.CompileAll(engine, [user], rewriteCalls: false)[0]));
+        Assert.False(Rewritten(cache.CompileAll(engine, plan.Modules, rewriteCalls: false)[1]));
+        Assert.True(Rewritten(cache.CompileAll(engine, [user])[0]));
+    }
+
     // libcaller is needed by libprovider, so it is instantiated first and its import of tiny is late-bound (a cycle).
     private static InMemorySource Cycle() => new InMemorySource()
         .Add("libprovider.so", Side("""
