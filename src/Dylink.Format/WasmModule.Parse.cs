@@ -20,7 +20,7 @@ public sealed partial class WasmModule
             var reader = walker.PayloadReader(section);
             if (section.Id != SectionId.Custom)
             {
-                var rank = Rank(section.Id);
+                var rank = SectionRank(section.Id);
                 if (rank <= lastRank)
                 {
                     reader.Throw(section.Offset, sections.Any(s => s.Id == section.Id)
@@ -38,8 +38,11 @@ public sealed partial class WasmModule
         return p.Finish(bytes, sections.ToImmutable(), new WasmReader(bytes.Span, name, 0));
     }
 
-    // The binary format's required section order; the tag section sits between memory and global.
-    private static int Rank(SectionId id) => id switch
+    /// <summary>
+    /// Where a known section goes in the binary format's required order (the tag section sits between memory and
+    /// global), from 1; 0 for custom sections, which may go anywhere. A writer that adds sections places them by it.
+    /// </summary>
+    public static int SectionRank(SectionId id) => id switch
     {
         SectionId.Type => 1,
         SectionId.Import => 2,

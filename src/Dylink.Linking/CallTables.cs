@@ -223,7 +223,7 @@ public static class CallTables
             {
                 if (section.Id != SectionId.Custom)
                 {
-                    foreach (var missing in Added.Where(id => !added.Contains(id) && !Present(id) && Rank(id) < Rank(section.Id)))
+                    foreach (var missing in Added.Where(id => !added.Contains(id) && !Present(id) && WasmModule.SectionRank(id) < WasmModule.SectionRank(section.Id)))
                     {
                         WriteSection(output, missing, default, bytes);
                         added.Add(missing);
@@ -250,25 +250,6 @@ public static class CallTables
         private static readonly SectionId[] Added = [SectionId.Type, SectionId.Function, SectionId.Table, SectionId.Export, SectionId.Element, SectionId.Code];
 
         private bool Present(SectionId id) => _module.Sections.Any(s => s.Id == id);
-
-        // The binary format's section order (the tag section sits between memory and global).
-        private static int Rank(SectionId id) => id switch
-        {
-            SectionId.Type => 1,
-            SectionId.Import => 2,
-            SectionId.Function => 3,
-            SectionId.Table => 4,
-            SectionId.Memory => 5,
-            SectionId.Tag => 6,
-            SectionId.Global => 7,
-            SectionId.Export => 8,
-            SectionId.Start => 9,
-            SectionId.Element => 10,
-            SectionId.DataCount => 11,
-            SectionId.Code => 12,
-            SectionId.Data => 13,
-            _ => 0,
-        };
 
         private void WriteSection(ByteWriter output, SectionId id, SectionHeader section, ReadOnlySpan<byte> bytes)
         {
