@@ -151,7 +151,7 @@ public partial class DocsTests(ITestOutputHelper output)
 
     private static readonly Dictionary<string, bool> Tools = [];
 
-    private static bool HasTool(string tool)
+    internal static bool HasTool(string tool)
     {
         lock (Tools)
         {
