@@ -41,7 +41,7 @@ internal static class RunCommand
         var maxTable = NumberOptions.Whole("--max-table", "Most function-table elements the program may have.", "N", "a whole number", 0, uint.MaxValue);
         var maxFileSize = NumberOptions.Whole("--max-file-size", "Largest library file accepted, in bytes (checked before reading).", "BYTES", "a number of bytes", 0, long.MaxValue);
         var timeout = NumberOptions.Seconds("--timeout", "Stop the program after SECONDS (exit status 124).", "SECONDS");
-        var sandbox = new Option<bool>("--library-sandbox") { Description = "Load libraries (dlopen included) only from the -L directories, DYLINK_LIBRARY_PATH and the main's directory: no '..', absolute path or symbolic link leading elsewhere." };
+        var sandbox = new Option<bool>("--library-sandbox") { Description = "Load libraries (dlopen included) only from the -L directories, DYLINK_LIBRARY_PATH, the main's directory and the kit's lib directory: no '..', absolute path or symbolic link leading elsewhere." };
         var anyLibraryPath = new Option<bool>("--allow-any-library-path") { Description = "Let the guest's dlopen take host paths and load any file (by default it reaches the library search path and its --dir directories, through its own view)." };
         var cache = new Option<string?>("--cache") { Description = "Keep compiled code in DIR for later runs (only you may write DIR; also DYLINK_CACHE; default ~/.cache/dylink; empty: none).", HelpName = "DIR" };
         var watch = new Option<bool>("--watch") { Description = "Reload a library when its file changes, while the program runs (libraries are loaded rebindable, so every cross-module call follows)." };
