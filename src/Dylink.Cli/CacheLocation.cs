@@ -49,8 +49,9 @@ internal static class CacheLocation
                 return true;
             }
 
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            return (File.GetUnixFileMode(directory) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0;
+            // The compiled-code store's own rule (it refuses such a directory when it is named explicitly).
+            Directory.CreateDirectory(directory, Dylink.Runtime.ArtifactStore.OwnerOnly);
+            return !Dylink.Runtime.ArtifactStore.OthersCanWrite(directory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {

@@ -76,7 +76,6 @@ internal sealed class ArtifactStore
         }
         else
         {
-            const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
             Directory.CreateDirectory(full, OwnerOnly);
             RefuseIfOthersCanWrite(full);
             Directory.CreateDirectory(entries, OwnerOnly);
@@ -86,13 +85,21 @@ internal sealed class ArtifactStore
         return new ArtifactStore(entries, fingerprint);
     }
 
+    /// <summary>The mode a cache directory is created with: its owner's alone.</summary>
+    internal const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>Whether users other than the owner may create files in <paramref name="directory"/>: sticky or not, such
+    /// a user can plant an entry under a name not yet written, so the directory cannot hold trusted code.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    internal static bool OthersCanWrite(string directory) =>
+        (File.GetUnixFileMode(directory) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0;
+
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     private static void RefuseIfOthersCanWrite(string directory)
     {
-        // Sticky or not: another user who may create files here can plant an entry under a name not yet written.
-        var mode = File.GetUnixFileMode(directory);
-        if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        if (OthersCanWrite(directory))
         {
+            var mode = File.GetUnixFileMode(directory);
             throw new DylinkException(directory,
                 $"cache directory {directory} is writable by other users (mode {Convert.ToString((int)mode, 8)}): whoever can write it " +
                 "chooses the native code that runs; use a directory only you can write (chmod go-w)");
