@@ -95,9 +95,11 @@ internal sealed class CompilerDriver
     private string Triple => ClangMajor >= 22 ? "wasm32-wasip1" : "wasm32-wasi";
 
     /// <summary>What <paramref name="args"/> asks for.</summary>
-    public static DriverAction ActionOf(IReadOnlyList<string> args)
+    public static DriverAction ActionOf(IReadOnlyList<string> args) => ActionOf(Classify(args));
+
+    private static DriverAction ActionOf(CommandLine line)
     {
-        var options = Classify(args).Options.ToList();
+        var options = line.Options.ToList();
         return options.Any(CompileOnly.Contains) ? DriverAction.Compile
             : options.Contains("-shared") ? DriverAction.SharedLibrary
             : DriverAction.Program;
@@ -108,7 +110,7 @@ internal sealed class CompilerDriver
     public IReadOnlyList<ToolInvocation> Plan(IReadOnlyList<string> args)
     {
         var line = Classify(args);
-        var action = ActionOf(args);
+        var action = ActionOf(line);
         if (action == DriverAction.Compile || line.Sources.Count == 0)
         {
             return [Invoke(action, args)];
@@ -161,15 +163,15 @@ internal sealed class CompilerDriver
             }
         }
 
+        var kitLib = Path.Combine(Sysroot, "lib", "wasm32-wasi");
         line.AddRange(["-fPIC", "-fvisibility=default", "-Qunused-arguments"]);
         if (action != DriverAction.Compile)
         {
             // For a user's own -lc (or -lm): clang 22 would search only a wasip1 directory.
-            line.Add("-L" + Path.Combine(Cxx ? CxxSysroot : Sysroot, "lib", "wasm32-wasi"));
+            line.Add("-L" + (Cxx ? Path.Combine(CxxSysroot, "lib", "wasm32-wasi") : kitLib));
         }
 
         // The user's -nostdlib (or -nodefaultlibs, -nostartfiles) keeps its meaning: no libc.so (no start file).
-        var kitLib = Path.Combine(Sysroot, "lib", "wasm32-wasi");
         var withLibc = !args.Contains("-nostdlib") && !args.Contains("-nodefaultlibs");
         var withStartFile = !args.Contains("-nostdlib") && !args.Contains("-nostartfiles");
         var libraries = new List<string>();
@@ -225,15 +227,9 @@ internal sealed class CompilerDriver
     private static IEnumerable<string> ExportsForLibrariesOf(IReadOnlyList<string> args)
     {
         var line = Classify(args);
-        var libraries = line.Words.Where(w => w.IsInput && w.Tokens[^1].EndsWith(".so", StringComparison.Ordinal))
-            .Select(w => w.Tokens[^1].Contains('/', StringComparison.Ordinal) ? w.Tokens[^1] : "./" + w.Tokens[^1])
+        var libraries = ExportsCommand.AsFiles(line.Words.Where(w => w.IsInput && w.Option.EndsWith(".so", StringComparison.Ordinal)).Select(w => w.Option))
             .Concat(line.Words.Where(w => w.IsLibrary).Select(w => "lib" + w.Value + ".so"))
             .ToList();
-        if (libraries.Count == 0)
-        {
-            return ExportsCommand.Flags([]);
-        }
-
         var exports = MainExports.For(new LinkOptions { Libraries = libraries, SearchPaths = [.. line.Words.Where(w => w.IsSearchPath).Select(w => w.Value)] });
         return ExportsCommand.Flags(exports);
     }

@@ -31,9 +31,7 @@ internal static class ExportsCommand
         };
         command.SetAction(parse =>
         {
-            // The operands are files, as a linker's are (a bare name is in the current directory, not searched for).
-            var files = parse.GetRequiredValue(libraries).Select(l => l.Contains('/', StringComparison.Ordinal) ? l : "./" + l).ToArray();
-            var options = RunCommand.LinkOptionsFrom(parse.GetValue(searchPaths), files, []);
+            var options = RunCommand.LinkOptionsFrom(parse.GetValue(searchPaths), [.. AsFiles(parse.GetRequiredValue(libraries))], []);
             IReadOnlyList<MainExport> exports;
             try
             {
@@ -71,6 +69,11 @@ internal static class ExportsCommand
         });
         return command;
     }
+
+    /// <summary>Library operands as files, as a linker takes them: a bare name is in the current directory, not searched
+    /// for (<see cref="LinkOptions.Libraries"/> would search a name without a slash).</summary>
+    internal static IEnumerable<string> AsFiles(IEnumerable<string> operands) =>
+        operands.Select(l => l.Contains('/', StringComparison.Ordinal) ? l : "./" + l);
 
     /// <summary>The wasm-ld flags for a non-PIE main that exports <paramref name="exports"/>: its memory and a table the
     /// loader can grow by the libraries' slots, then one export flag per symbol.</summary>
